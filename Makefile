@@ -1,0 +1,47 @@
+# ctrlpanel: `make help` lists the targets.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help run test test-postgres test-sqlite lint bench migrate clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements/base.txt requirements/dev.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/dev.txt
+	touch $@
+
+.env:
+	@echo "SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
+	@echo "created .env with a fresh SECRET_KEY (see .env.example for every setting)"
+
+run: $(VENV)/.installed .env ## set up and serve the product on http://127.0.0.1:$(PORT) (SQLite unless DATABASE_URL is set)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	$(VENV)/bin/gunicorn panel.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 8 --access-logfile -
+
+test: test-postgres test-sqlite ## run the whole suite on PostgreSQL, then on SQLite
+
+test-postgres: $(VENV)/.installed ## the suite on PostgreSQL ($$POSTGRES_URL)
+	DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
+
+test-sqlite: $(VENV)/.installed ## the suite on SQLite
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(PY) -m pytest -n 2 -q -m "not postgres" $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed ## ruff, mypy and the migration check
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy .
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+bench: $(VENV)/.installed ## run the benchmarks in bench/ (each prints its table and command)
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean: ## remove the virtualenv, caches and the SQLite database
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache var db.sqlite3*

@@ -1,0 +1,168 @@
+"""ctrlpanel settings: every value comes from an environment variable (see `.env.example`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+import django_stubs_ext
+
+from panel.env import env_bool, env_int, env_list, env_str, load_dotenv
+
+django_stubs_ext.monkeypatch()  # lets generic classes (ModelAdmin[Account]) be subscripted at run time
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+load_dotenv(BASE_DIR / ".env")
+
+DEBUG = env_bool("DEBUG", False)
+# A missing secret must stop a production start; only a DEBUG instance may run on the throwaway key.
+SECRET_KEY = env_str("SECRET_KEY", "insecure-development-key-do-not-use-in-production" if DEBUG else None)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "panel",
+    "zones",
+    "ipam",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "panel.urls"
+WSGI_APPLICATION = "panel.wsgi.application"
+# The legacy API is served at "/customer/primarydnsapi" with and without the slash; no redirects.
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database(url: str) -> dict[str, Any]:
+    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0)))
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # IMMEDIATE takes SQLite's write lock at BEGIN, so concurrent writers queue behind the busy timeout instead of
+        # failing with "database is locked" when a read transaction tries to upgrade; WAL lets readers run meanwhile.
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        }
+    test_name = env_str("TEST_DATABASE_NAME", "")
+    if test_name:
+        config["TEST"] = {"NAME": test_name}
+    return config
+
+
+DATABASES = {"default": _database(env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if env_bool("FAST_PASSWORD_HASHER", False):
+    # Tests only: the production hashers cost ~0.3 s of CPU per check by design.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+
+# Requests arrive through these proxies only; any X-Forwarded-For from another peer is ignored (CIDRs allowed).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+
+# --- DNS ---
+# The provider's nameservers: the apex NS set of every new zone, and the SOA MNAME/RNAME.
+ZONE_NAMESERVERS = env_list("ZONE_NAMESERVERS", "ns1.ctrlpanel.test.,ns2.ctrlpanel.test.")
+ZONE_SOA_MNAME = env_str("ZONE_SOA_MNAME", ZONE_NAMESERVERS[0] if ZONE_NAMESERVERS else "ns1.ctrlpanel.test.")
+ZONE_SOA_RNAME = env_str("ZONE_SOA_RNAME", "hostmaster.ctrlpanel.test.")
+ZONE_DEFAULT_TTL = env_int("ZONE_DEFAULT_TTL", 3600)
+ZONE_MIN_TTL = env_int("ZONE_MIN_TTL", 0)
+# BIND refuses an RRset of more than 100 records (max-records-per-type): never accept one it would refuse.
+ZONE_MAX_RRSET_RECORDS = env_int("ZONE_MAX_RRSET_RECORDS", 100)
+ZONE_MAX_RECORDS = env_int("ZONE_MAX_RECORDS", 100_000)
+
+# --- Primary DNS API v1 (legacy) ---
+LEGACY_API_HOSTS = env_list("LEGACY_API_HOSTS")
+LEGACY_API_MAX_COMMANDS = env_int("LEGACY_API_MAX_COMMANDS", 1000)
+LEGACY_API_FAILURES_PER_CLIENT = env_int("LEGACY_API_FAILURES_PER_CLIENT", 10)
+LEGACY_API_FAILURES_PER_ZONE = env_int("LEGACY_API_FAILURES_PER_ZONE", 30)
+LEGACY_API_FAILURE_WINDOW = env_int("LEGACY_API_FAILURE_WINDOW", 300)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = LEGACY_API_MAX_COMMANDS + 20
+
+# --- Celery ---
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
+# Without a broker (the zero-setup default) tasks run in-process, after the commit that scheduled them.
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
+    CELERY_BROKER_URL = "memory://localhost/"
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True
+
+REST_FRAMEWORK: dict[str, Any] = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {"TITLE": "ctrlpanel API", "VERSION": "2.0.0"}
+
+LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}

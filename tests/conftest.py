@@ -1,0 +1,63 @@
+"""Fixtures shared by the whole suite. Fixtures that start real services live beside the tests that need them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from panel.actors import Actor, Interface
+from panel.models import Account
+from zones.models import Zone
+from zones.services import account_create, zone_create, zone_set_api_password
+
+API_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    # Throttling counters live in the cache; one test's failures must not block the next.
+    cache.clear()
+
+
+@pytest.fixture
+def cli_actor() -> Actor:
+    return Actor.cli("test suite")
+
+
+@pytest.fixture
+def customer_actor() -> Actor:
+    return Actor(interface=Interface.PANEL, label="customer", address="192.0.2.1")
+
+
+@pytest.fixture
+def account(db, cli_actor: Actor) -> Account:
+    return account_create(name="acme", actor=cli_actor)
+
+
+@pytest.fixture
+def other_account(db, cli_actor: Actor) -> Account:
+    return account_create(name="globex", actor=cli_actor)
+
+
+@pytest.fixture
+def zone(account: Account, cli_actor: Actor) -> Zone:
+    zone = zone_create(name="example.com", account=account, actor=cli_actor)
+    zone_set_api_password(zone=zone, password=API_PASSWORD, actor=cli_actor)
+    return zone
+
+
+@pytest.fixture
+def legacy(client: Client) -> Callable[..., tuple[int, str]]:
+    """POST to the Primary DNS API v1 as example.com with the right password; returns (status, body)."""
+
+    def post(*commands: str, remote_addr: str = "192.0.2.7", **params: str) -> tuple[int, str]:
+        data: dict[str, object] = {"domain": "example.com", "password": API_PASSWORD, "command": list(commands)}
+        data.update(params)
+        response = client.post("/customer/primarydnsapi", data, REMOTE_ADDR=remote_addr)
+        assert response["Content-Type"] == "text/plain; charset=utf-8"
+        return response.status_code, response.content.decode()
+
+    return post

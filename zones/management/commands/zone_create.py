@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from panel.actors import Actor
+from panel.models import Account
+from zones.services import ZoneError, zone_create
+
+
+class Command(BaseCommand):
+    help = "Create a zone for an account, with the provider's SOA and NS records."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("zone")
+        parser.add_argument("--account", required=True)
+        parser.add_argument("--default-ttl", type=int, default=None)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        account = Account.objects.filter(name=options["account"]).first()
+        if account is None:
+            raise CommandError(f"no account named {options['account']}")
+        try:
+            zone = zone_create(
+                name=options["zone"], account=account, default_ttl=options["default_ttl"], actor=Actor.cli()
+            )
+        except ZoneError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"zone {zone.name} created for {account.name}")

@@ -1,0 +1,195 @@
+"""Names and record data: parsed by dnspython, validated, and brought to one canonical text form.
+
+Every interface hands untrusted text to these functions before anything reaches a zone. The canonical form is the
+presentation format dnspython writes, with every domain name in the data absolute (trailing dot) and lower-case, so
+that the same record typed with other spacing, letter case or relative names is recognised as the same record.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable
+
+import dns.exception
+import dns.name
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.rdtypes.nsbase
+
+# Types a customer may write. SOA belongs to the provider; the apex NS set too (enforced by the service).
+SUPPORTED_TYPES = frozenset(
+    {"A", "AAAA", "CNAME", "ANAME", "NS", "MX", "SRV", "TXT", "CAA", "SSHFP", "TLSA", "PTR", "DS"}
+)
+# A record's canonical text is unique within its RRset (a database key); PostgreSQL's btree entries cap near 2.7 kB.
+MAX_CONTENT_LENGTH = 2048
+MAX_TTL = 2**31 - 1  # RFC 2181 §8
+TXT_STRING_BYTES = 255
+# The ANAME pseudo-type is served by the provider as the target's addresses; it has no IANA code, so it takes one
+# from the private-use range to be parsed and stored like any other type.
+ANAME_RDTYPE = 65300
+
+_LABEL = re.compile(r"^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)$")
+_IDNA = dns.name.IDNA_2008_Practical
+
+
+class RecordError(ValueError):
+    """The input is not a valid name or record; the message says why, for the person who typed it."""
+
+
+class ANAME(dns.rdtypes.nsbase.UncompressedNS):
+    """ANAME: a name whose A and AAAA records the provider resolves and serves (like a CNAME at the apex)."""
+
+
+dns.rdata.register_type(sys.modules[__name__], ANAME_RDTYPE, "ANAME")
+
+
+def zone_name_normalize(text: str) -> str:
+    """Return a zone's stored name: lower-case A-labels, no trailing dot; raise RecordError if it is not a domain."""
+    name = _name_from_text(text.strip().rstrip(".") + ".", dns.name.root)
+    if len(name.labels) < 3:
+        raise RecordError("a zone needs at least two labels, e.g. example.com")
+    _check_labels(name.labels[:-1], allow_wildcard=False)
+    return name.to_text(omit_final_dot=True)
+
+
+def zone_origin(zone_name: str) -> dns.name.Name:
+    return dns.name.from_text(zone_name + ".")
+
+
+def owner_relative(name: dns.name.Name, origin: dns.name.Name) -> str:
+    """The stored form of an owner name: relative to the zone apex, '@' for the apex itself."""
+    if name == origin:
+        return "@"
+    return name.relativize(origin).to_text()
+
+
+def owner_absolute(relative: str, origin: dns.name.Name) -> dns.name.Name:
+    if relative == "@":
+        return origin
+    return dns.name.from_text(relative, origin)
+
+
+def owner_parse(host: str, *, apex: dns.name.Name, origin: dns.name.Name) -> str:
+    """Parse an owner name as a master file would: relative to `origin`, '@' for the origin, absolute with a
+    trailing dot. Return it relative to the zone `apex`; raise RecordError when it is malformed or outside the zone."""
+    _check_text(host, "name")
+    if not host:
+        raise RecordError("empty name")
+    name = origin if host == "@" else _name_from_text(host, origin)
+    if not name.is_subdomain(apex):
+        raise RecordError(f"{name.to_text()} is not inside the zone {apex.to_text()}")
+    _check_labels(name.labels[: len(name.labels) - len(apex.labels)], allow_wildcard=True)
+    return owner_relative(name, apex)
+
+
+def ttl_parse(text: str | int) -> int:
+    if isinstance(text, str):
+        if not text.isascii() or not text.isdigit():
+            raise RecordError(f"TTL {text!r} is not a whole number of seconds")
+        value = int(text)
+    else:
+        value = text
+    if not 0 <= value <= MAX_TTL:
+        raise RecordError(f"TTL {value} is outside 0 to {MAX_TTL}")
+    return value
+
+
+def type_parse(text: str) -> str:
+    rdtype = text.upper()
+    if rdtype not in SUPPORTED_TYPES:
+        if rdtype == "SOA":
+            raise RecordError("the SOA record belongs to the provider and cannot be changed")
+        raise RecordError(f"unsupported record type {text!r}")
+    return rdtype
+
+
+def rdata_parse(rdtype: str, text: str, origin: dns.name.Name) -> dns.rdata.Rdata:
+    """Parse record data with dnspython; names in it that are relative are taken relative to `origin`."""
+    _check_text(text, "record data")
+    try:
+        rdata = dns.rdata.from_text(dns.rdataclass.IN, rdtype, text, origin=origin, relativize=False, idna_codec=_IDNA)
+    except Exception as exc:  # dnspython raises a dozen exception types for malformed input: all mean the same here
+        raise RecordError(f"invalid {rdtype} data {text!r}: {_reason(exc)}") from None
+    return _canonical(rdata)
+
+
+def content_canonical(rdtype: str, text: str, origin: dns.name.Name) -> str:
+    """The canonical stored text of one record; raise RecordError if it does not parse or is too long."""
+    content = rdata_parse(rdtype, text, origin).to_text()
+    if len(content) > MAX_CONTENT_LENGTH:
+        raise RecordError(f"record data longer than {MAX_CONTENT_LENGTH} characters")
+    return content
+
+
+def txt_from_plain(text: str) -> str:
+    """Quote unquoted TXT data as one string (split into 255-byte strings as RFC 1035 requires)."""
+    raw = text.encode()
+    chunks = [raw[i : i + TXT_STRING_BYTES] for i in range(0, len(raw), TXT_STRING_BYTES)] or [b""]
+    return " ".join(_quote(chunk) for chunk in chunks)
+
+
+def txt_strings(content: str) -> list[bytes]:
+    rdata = dns.rdata.from_text(dns.rdataclass.IN, "TXT", content)
+    return list(rdata.strings)  # type: ignore[attr-defined]
+
+
+def rdatas_to_text(rdatas: Iterable[dns.rdata.Rdata]) -> list[str]:
+    return sorted(rdata.to_text() for rdata in rdatas)
+
+
+def _quote(chunk: bytes) -> str:
+    out = []
+    for byte in chunk:
+        if byte in (0x22, 0x5C):
+            out.append("\\" + chr(byte))
+        elif 0x20 <= byte < 0x7F:
+            out.append(chr(byte))
+        else:
+            out.append(f"\\{byte:03d}")
+    return '"' + "".join(out) + '"'
+
+
+def _canonical(rdata: dns.rdata.Rdata) -> dns.rdata.Rdata:
+    """Lower-case the domain names in the data and the CAA tag: they compare case-insensitively."""
+    changes: dict[str, object] = {}
+    for field in ("target", "exchange"):
+        value = getattr(rdata, field, None)
+        if isinstance(value, dns.name.Name):
+            changes[field] = value.canonicalize()
+    if rdata.rdtype == dns.rdatatype.CAA:
+        changes["tag"] = rdata.tag.lower()  # type: ignore[attr-defined]
+    return rdata.replace(**changes) if changes else rdata
+
+
+def _name_from_text(text: str, origin: dns.name.Name) -> dns.name.Name:
+    try:
+        name = dns.name.from_text(text, origin, idna_codec=_IDNA)
+    except Exception as exc:  # label too long, name too long, empty label, bad IDNA, bad escape, ...
+        raise RecordError(f"invalid name {text!r}: {_reason(exc)}") from None
+    return name.canonicalize()
+
+
+def _check_labels(labels: Iterable[bytes], *, allow_wildcard: bool) -> None:
+    for index, label in enumerate(labels):
+        if label == b"*" and allow_wildcard and index == 0:
+            continue
+        text = label.decode("ascii", "replace")
+        if not _LABEL.match(text):
+            raise RecordError(
+                f"label {text!r} may hold only letters, digits, '-' and '_' ('*' only as the first label)"
+            )
+
+
+def _check_text(text: str, what: str) -> None:
+    # A newline would start a new master-file line; NUL and other controls never belong in presentation text.
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
+        raise RecordError(f"{what} contains a control character")
+
+
+def _reason(exc: Exception) -> str:
+    message = str(exc).strip()
+    if not message or message == "None":
+        return type(exc).__name__
+    return message.rstrip(".")

@@ -1,0 +1,88 @@
+"""Reads of zones and records, shaped for the interfaces that show them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+
+from zones.models import Record, Zone
+
+# Hashed once per process: an unknown zone costs the same hash as a known one, so timing does not reveal which exist.
+_DUMMY_HASH: list[str] = []
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    name: str
+    ttl: int
+    type: str
+    content: str
+
+
+def zone_records(*, zone: Zone) -> list[RecordRow]:
+    """Every record of the zone in one query, ordered by name ('@' first), type, then data."""
+    rows = Record.objects.filter(rrset__zone=zone).values_list("rrset__name", "rrset__ttl", "rrset__type", "content")
+    records = [RecordRow(name, ttl, rdtype, content) for name, ttl, rdtype, content in rows]
+    records.sort(key=lambda r: (r.name != "@", r.name, r.type, r.content))
+    return records
+
+
+def zone_by_name(name: str) -> Zone | None:
+    return Zone.objects.filter(name=name).select_related("account").first()
+
+
+def zone_api_password_matches(*, zone: Zone | None, password: str) -> bool:
+    """True if `password` is the zone's legacy API password.
+
+    Costs one hash whether or not the zone exists or has a password, so that timing does not reveal which zones exist.
+    """
+    if zone is None or not zone.api_password:
+        if not _DUMMY_HASH:
+            _DUMMY_HASH.append(make_password("dummy password for timing"))
+        check_password(password, _DUMMY_HASH[0])
+        return False
+    return password_verified(stored=zone.api_password, password=password)
+
+
+# A correct password, once verified, is remembered for a few minutes so that a Dynamic DNS client or an ACME hook that
+# calls every few seconds does not pay a deliberately slow hash each time. The key is an HMAC over the stored hash and
+# the password: rotating the password changes the stored hash and so forgets every entry; nothing here is reversible.
+_VERIFIED: OrderedDict[bytes, float] = OrderedDict()
+_VERIFIED_LOCK = threading.Lock()
+VERIFIED_TTL = 300.0
+VERIFIED_MAX = 10_000
+
+
+def password_verified(*, stored: str, password: str) -> bool:
+    """check_password with a short-lived memory of successes (failures are never remembered)."""
+    key = hmac.new(settings.SECRET_KEY.encode(), f"{stored}\0{password}".encode(), hashlib.sha256).digest()
+    now = time.monotonic()
+    with _VERIFIED_LOCK:
+        expiry = _VERIFIED.get(key)
+        if expiry is not None and expiry > now:
+            return True
+    if not check_password(password, stored):
+        return False
+    with _VERIFIED_LOCK:
+        _VERIFIED[key] = now + VERIFIED_TTL
+        while len(_VERIFIED) > VERIFIED_MAX:
+            _VERIFIED.popitem(last=False)
+    return True
+
+
+def zone_master_file(*, zone: Zone) -> str:
+    """The zone in RFC 1035 master-file format: $ORIGIN, $TTL, the SOA, then every record (names relative)."""
+    lines = [
+        f"$ORIGIN {zone.name}.",
+        f"$TTL {zone.default_ttl}",
+        f"@ {zone.soa_ttl} IN SOA {zone.soa_content}",
+    ]
+    lines.extend(f"{r.name} {r.ttl} IN {r.type} {r.content}" for r in zone_records(zone=zone))
+    return "\n".join(lines) + "\n"

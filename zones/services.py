@@ -1,0 +1,474 @@
+"""Every write to a zone. Views, APIs, the legacy parser and commands call these and render the result.
+
+`zone_apply` is the one path by which records change: it locks the zone row, validates the whole change set against
+the current state plus the earlier changes of the same call, writes the difference, bumps version and serial, journals
+one `Change`, and schedules the push to the nameservers after commit. All or nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import dns.name
+import dns.rdatatype
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from panel.actors import Actor
+from panel.models import Account
+from zones import records
+from zones.models import Change, Record, RRset, Zone
+from zones.records import RecordError
+
+log = logging.getLogger(__name__)
+
+SERIAL_MODULUS = 2**32
+
+
+class ZoneError(Exception):
+    """A zone-level request that cannot be carried out (exists already, overlaps another account's zone, ...)."""
+
+
+# --- change operations -------------------------------------------------------------------------------------------
+# Names are master-file names relative to the zone apex ('@' for the apex); content is presentation text. zone_apply
+# parses both again, so an operation built by any caller is validated the same way.
+
+
+@dataclass(frozen=True)
+class Add:
+    """Add one record; a TTL given sets the TTL of the whole RRset (RFC 2181 §5.2)."""
+
+    name: str
+    type: str
+    content: str
+    ttl: int | None = None
+
+
+@dataclass(frozen=True)
+class Delete:
+    """Remove one record; the TTL plays no part in matching."""
+
+    name: str
+    type: str
+    content: str
+
+
+@dataclass(frozen=True)
+class Replace:
+    """Make the RRset exactly these records (none: remove the RRset)."""
+
+    name: str
+    type: str
+    contents: tuple[str, ...]
+    ttl: int | None = None
+
+
+Operation = Add | Delete | Replace
+
+
+@dataclass(frozen=True)
+class Outcome:
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class ApplyResult:
+    outcomes: list[Outcome]
+    change: Change | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(outcome.ok for outcome in self.outcomes)
+
+    @property
+    def errors(self) -> list[str]:
+        return [outcome.error for outcome in self.outcomes if outcome.error is not None]
+
+
+# --- the staged state of the touched part of a zone ----------------------------------------------------------------
+
+
+@dataclass
+class _RRsetState:
+    ttl: int
+    contents: dict[str, None]  # the records as staged (a dict: an ordered set)
+    rrset_id: int | None = None
+    original_ttl: int | None = None
+    original: dict[str, int] = field(default_factory=dict)  # the records in the database: content -> Record id
+
+    def copy(self) -> _RRsetState:
+        return _RRsetState(self.ttl, dict(self.contents), self.rrset_id, self.original_ttl, self.original)
+
+    @property
+    def gone_ids(self) -> list[int]:
+        return [record_id for content, record_id in self.original.items() if content not in self.contents]
+
+    @property
+    def changed(self) -> bool:
+        return self.contents.keys() != self.original.keys() or (bool(self.contents) and self.ttl != self.original_ttl)
+
+    def as_json(self, name: str, rdtype: str, *, original: bool) -> dict[str, object]:
+        contents = sorted(self.original if original else self.contents)
+        ttl = self.original_ttl if original else self.ttl
+        return {"name": name, "type": rdtype, "ttl": ttl, "records": contents}
+
+
+@dataclass
+class _Staged:
+    zone: Zone
+    origin: dns.name.Name
+    actor: Actor
+    sets: dict[tuple[str, str], _RRsetState] = field(default_factory=dict)
+
+    def get(self, key: tuple[str, str]) -> _RRsetState:
+        state = self.sets.get(key)
+        if state is None:
+            state = _RRsetState(ttl=self.zone.default_ttl, contents={})
+            self.sets[key] = state
+        return state
+
+    def types_at(self, name: str) -> set[str]:
+        return {rdtype for (owner, rdtype), state in self.sets.items() if owner == name and state.contents}
+
+    @property
+    def record_delta(self) -> int:
+        return sum(len(state.contents) - len(state.original) for state in self.sets.values())
+
+
+# --- zone_apply --------------------------------------------------------------------------------------------------
+
+
+def zone_apply(*, zone: Zone, changes: Sequence[Operation], actor: Actor, dry_run: bool = False) -> ApplyResult:
+    """Apply `changes` to `zone` as one transaction, or nothing of them if any is invalid.
+
+    The result has one outcome per change, in order, so a caller can report every problem at once. A change set that
+    leaves the zone as it was succeeds without a new version (no journal row, no push). `dry_run` validates only.
+    """
+    origin = records.zone_origin(zone.name)
+    with transaction.atomic():
+        # The row lock serialises every writer of this zone; everything below reads state that cannot move under it.
+        locked = Zone.objects.select_for_update().get(pk=zone.pk)
+        parsed = [_parse(op, origin) for op in changes]
+        staged = _Staged(zone=locked, origin=origin, actor=actor)
+        _load(staged, {op.name for op in parsed if not isinstance(op, str)})
+        outcomes = [Outcome(op) if isinstance(op, str) else _stage(staged, op) for op in parsed]
+        _check_zone_size(staged, outcomes)
+        result = ApplyResult(outcomes=outcomes)
+        if dry_run or not result.ok or not any(state.changed for state in staged.sets.values()):
+            return result
+        _write(staged)
+        result.change = _journal(staged)
+        _copy_zone_fields(source=locked, target=zone)
+    return result
+
+
+def _parse(op: Operation, origin: dns.name.Name) -> Operation | str:
+    """Canonicalise an operation's name, type, TTL and content; return the reason as a string if it is invalid."""
+    try:
+        name = records.owner_parse(op.name, apex=origin, origin=origin)
+        rdtype = records.type_parse(op.type)
+        if isinstance(op, Replace):
+            contents = tuple(dict.fromkeys(records.content_canonical(rdtype, c, origin) for c in op.contents))
+            return Replace(name=name, type=rdtype, contents=contents, ttl=_ttl(op.ttl))
+        content = records.content_canonical(rdtype, op.content, origin)
+    except RecordError as exc:
+        return str(exc)
+    if isinstance(op, Add):
+        try:
+            return Add(name=name, type=rdtype, content=content, ttl=_ttl(op.ttl))
+        except RecordError as exc:
+            return str(exc)
+    return Delete(name=name, type=rdtype, content=content)
+
+
+def _ttl(ttl: int | None) -> int | None:
+    if ttl is None:
+        return None
+    value = records.ttl_parse(ttl)
+    if value < settings.ZONE_MIN_TTL:
+        raise RecordError(f"TTL {value} is below the minimum of {settings.ZONE_MIN_TTL}")
+    return value
+
+
+def _load(staged: _Staged, names: Iterable[str]) -> None:
+    """Read every RRset at the touched names (all types: the CNAME rule looks across them) with its records."""
+    names = set(names)
+    if not names:
+        return
+    rows = RRset.objects.filter(zone=staged.zone, name__in=names).values_list("id", "name", "type", "ttl")
+    by_id: dict[int, _RRsetState] = {}
+    for rrset_id, name, rdtype, ttl in rows:
+        state = _RRsetState(ttl=ttl, contents={}, rrset_id=rrset_id, original_ttl=ttl)
+        staged.sets[(name, rdtype)] = by_id[rrset_id] = state
+    if not by_id:
+        return
+    record_rows = Record.objects.filter(rrset_id__in=by_id).values_list("id", "rrset_id", "content")
+    for record_id, rrset_id, content in record_rows:
+        by_id[rrset_id].original[content] = record_id
+        by_id[rrset_id].contents[content] = None
+
+
+def _stage(staged: _Staged, op: Operation) -> Outcome:
+    key = (op.name, op.type)
+    before = staged.get(key)
+    after = before.copy()
+    if isinstance(op, Add):
+        if op.content in after.contents:
+            return Outcome("Can't have multiple identical records")
+        after.contents[op.content] = None
+        after.ttl = op.ttl if op.ttl is not None else (before.ttl if before.contents else staged.zone.default_ttl)
+    elif isinstance(op, Delete):
+        if op.content not in after.contents:
+            return Outcome("No such record")
+        del after.contents[op.content]
+    else:
+        after.contents = dict.fromkeys(op.contents)
+        if op.ttl is not None:
+            after.ttl = op.ttl
+        elif not before.contents:
+            after.ttl = staged.zone.default_ttl
+    staged.sets[key] = after
+    error = _rule_violation(staged, op.name, op.type)
+    if error:
+        staged.sets[key] = before
+        return Outcome(error)
+    return Outcome()
+
+
+def _rule_violation(staged: _Staged, name: str, rdtype: str) -> str | None:
+    """The DNS rule the staged state of this name breaks, if any."""
+    state = staged.get((name, rdtype))
+    types = staged.types_at(name)
+    if name == "@" and rdtype == "NS" and not staged.actor.is_staff:
+        return "the apex NS records belong to the provider and cannot be changed"
+    if name == "@" and rdtype in {"CNAME", "DS"} and state.contents:
+        return f"a {rdtype} record cannot be at the zone apex"
+    if "CNAME" in types and len(types) > 1:
+        return "a CNAME cannot share its name with other data"
+    if "ANAME" in types and types & {"A", "AAAA"}:
+        return "an ANAME cannot share its name with A or AAAA records"
+    if rdtype in {"CNAME", "ANAME"} and len(state.contents) > 1:
+        return f"a name can have only one {rdtype} record"
+    if len(state.contents) > settings.ZONE_MAX_RRSET_RECORDS:
+        return f"an RRset may hold at most {settings.ZONE_MAX_RRSET_RECORDS} records"
+    return None
+
+
+def _check_zone_size(staged: _Staged, outcomes: list[Outcome]) -> None:
+    limit = settings.ZONE_MAX_RECORDS
+    if staged.zone.record_count + staged.record_delta > limit:
+        for index, outcome in enumerate(outcomes):
+            if outcome.ok:
+                outcomes[index] = Outcome(f"the zone may hold at most {limit} records")
+
+
+def _write(staged: _Staged) -> None:
+    """Write the staged difference: deletions first, so that no constraint sees old and new rows side by side."""
+    changed = {key: state for key, state in staged.sets.items() if state.changed}
+    gone_records = [record_id for state in changed.values() for record_id in state.gone_ids]
+    if gone_records:
+        Record.objects.filter(id__in=gone_records).delete()
+    gone_rrsets = [state.rrset_id for state in changed.values() if state.rrset_id and not state.contents]
+    if gone_rrsets:
+        RRset.objects.filter(id__in=gone_rrsets).delete()
+    for state in changed.values():
+        if state.rrset_id and state.contents and state.ttl != state.original_ttl:
+            RRset.objects.filter(id=state.rrset_id).update(ttl=state.ttl)
+    _insert(staged, changed)
+
+
+def _insert(staged: _Staged, changed: dict[tuple[str, str], _RRsetState]) -> None:
+    new_sets = [
+        (key, RRset(zone=staged.zone, name=key[0], type=key[1], ttl=state.ttl))
+        for key, state in changed.items()
+        if state.rrset_id is None and state.contents
+    ]
+    if new_sets:
+        RRset.objects.bulk_create([rrset for _, rrset in new_sets])
+        for key, rrset in new_sets:
+            changed[key].rrset_id = rrset.pk
+    new_records = [
+        Record(rrset_id=_id(state.rrset_id), content=content)
+        for state in changed.values()
+        for content in state.contents
+        if content not in state.original
+    ]
+    if new_records:
+        Record.objects.bulk_create(new_records)
+
+
+def _id(value: int | None) -> int:
+    assert value is not None  # every RRset that receives records was read or created above
+    return value
+
+
+def _journal(staged: _Staged) -> Change:
+    zone = staged.zone
+    changed = sorted(((k, s) for k, s in staged.sets.items() if s.changed), key=lambda item: item[0])
+    zone.version += 1
+    zone.serial = serial_next(zone.serial)
+    zone.record_count += staged.record_delta
+    zone.updated = timezone.now()
+    zone.save(update_fields=["version", "serial", "record_count", "updated"])
+    change = Change.objects.create(
+        zone=zone,
+        version=zone.version,
+        serial=zone.serial,
+        before=[s.as_json(n, t, original=True) for (n, t), s in changed if s.original],
+        after=[s.as_json(n, t, original=False) for (n, t), s in changed if s.contents],
+        **_actor_fields(staged.actor),
+    )
+    transaction.on_commit(lambda: push_enqueue(zone_id=zone.pk))
+    return change
+
+
+def _actor_fields(actor: Actor) -> dict[str, object]:
+    user = actor.user if actor.user is not None and actor.user.is_authenticated else None
+    return {
+        "actor": actor.label[:200],
+        "user": user,
+        "interface": actor.interface.value,
+        "client_address": actor.address,
+    }
+
+
+def _copy_zone_fields(*, source: Zone, target: Zone) -> None:
+    for name in ("version", "serial", "record_count", "updated"):
+        setattr(target, name, getattr(source, name))
+
+
+def serial_next(serial: int, today: datetime.date | None = None) -> int:
+    """The next SOA serial: the date form YYYYMMDDnn while it fits, else plus one (RFC 1982 arithmetic wraps)."""
+    day = (today or timezone.now().date()).strftime("%Y%m%d")
+    dated = int(day) * 100
+    candidate = serial + 1
+    if candidate < dated and dated - serial < 2**31:
+        candidate = dated
+    return candidate % SERIAL_MODULUS or 1
+
+
+def push_enqueue(*, zone_id: int) -> None:
+    """Ask a worker to push the zone. A broker outage must not fail the committed request: the sweeper catches up."""
+    from zones.tasks import push_zone
+
+    try:
+        push_zone.delay(zone_id)
+    except Exception:  # the broker is down or unreachable; the change is safe in the database
+        log.warning("could not enqueue the push of zone %s; the sweeper will deliver it", zone_id, exc_info=True)
+
+
+# --- zones and accounts ------------------------------------------------------------------------------------------
+
+
+def account_create(*, name: str, actor: Actor, display_name: str = "") -> Account:
+    if Account.objects.filter(name=name).exists():
+        raise ZoneError(f"the account {name} exists already")
+    account = Account(name=name, display_name=display_name)
+    account.full_clean()
+    account.save()
+    log.info("account %s created by %s", name, actor.label)
+    return account
+
+
+def zone_create(*, name: str, account: Account, actor: Actor, default_ttl: int | None = None) -> Zone:
+    """Create a zone with the provider's SOA and apex NS set; it may not overlap another account's zone."""
+    try:
+        zone_name = records.zone_name_normalize(name)
+    except RecordError as exc:
+        raise ZoneError(str(exc)) from None
+    with transaction.atomic():
+        _check_zone_free(zone_name, account)
+        zone = Zone.objects.create(
+            name=zone_name,
+            account=account,
+            default_ttl=default_ttl or settings.ZONE_DEFAULT_TTL,
+            soa_mname=settings.ZONE_SOA_MNAME,
+            soa_rname=settings.ZONE_SOA_RNAME,
+            serial=serial_next(0),
+        )
+        ns = tuple(settings.ZONE_NAMESERVERS)
+        result = zone_apply(zone=zone, changes=[Replace(name="@", type="NS", contents=ns)], actor=_as_staff(actor))
+        if not result.ok:
+            raise ZoneError("; ".join(result.errors))
+    return zone
+
+
+def _check_zone_free(zone_name: str, account: Account) -> None:
+    if Zone.objects.filter(name=zone_name).exists():
+        raise ZoneError(f"the zone {zone_name} exists already")
+    labels = zone_name.split(".")
+    parents = [".".join(labels[i:]) for i in range(1, len(labels))]
+    overlapping = Zone.objects.filter(Q(name__in=parents) | Q(name__endswith="." + zone_name)).exclude(account=account)
+    other = overlapping.first()
+    if other is not None:
+        raise ZoneError(f"{zone_name} overlaps the zone {other.name} of another account")
+
+
+def _as_staff(actor: Actor) -> Actor:
+    return Actor(interface=actor.interface, label=actor.label, user=actor.user, address=actor.address, is_staff=True)
+
+
+def zone_delete(*, zone: Zone, actor: Actor) -> None:
+    with transaction.atomic():
+        Zone.objects.select_for_update().filter(pk=zone.pk).delete()
+    log.info("zone %s deleted by %s", zone.name, actor.label)
+
+
+MIN_API_PASSWORD_LENGTH = 8
+
+
+def zone_set_api_password(*, zone: Zone, password: str, actor: Actor) -> None:
+    """Set (or with an empty password, turn off) the zone's Primary DNS API v1 password. Stored hashed."""
+    if password and len(password) < MIN_API_PASSWORD_LENGTH:
+        raise ZoneError(f"the API password must have at least {MIN_API_PASSWORD_LENGTH} characters")
+    if any(ord(ch) < 0x20 for ch in password):
+        raise ZoneError("the API password may not contain control characters")
+    zone.api_password = make_password(password) if password else ""
+    zone.save(update_fields=["api_password", "updated"])
+    log.info("API password of %s %s by %s", zone.name, "set" if password else "removed", actor.label)
+
+
+def zone_import(*, zone: Zone, text: str, actor: Actor, dry_run: bool = False) -> ApplyResult:
+    """Make the zone's records exactly those of an RFC 1035 master file, as one zone_apply: all or nothing.
+
+    The SOA and the apex NS set stay the provider's; the file's are ignored. Raises ZoneError when the file does not
+    parse; a record the service refuses is reported in the result like any other change.
+    """
+    origin = records.zone_origin(zone.name)
+    wanted = master_file_rrsets(text, origin)
+    existing = set(RRset.objects.filter(zone=zone).values_list("name", "type"))
+    protected = {("@", "SOA"), ("@", "NS")}
+    changes: list[Operation] = [
+        Replace(name=name, type=rdtype, contents=tuple(contents), ttl=ttl)
+        for (name, rdtype), (ttl, contents) in sorted(wanted.items())
+        if (name, rdtype) not in protected
+    ]
+    changes += [
+        Replace(name=name, type=rdtype, contents=()) for name, rdtype in sorted(existing - wanted.keys() - protected)
+    ]
+    return zone_apply(zone=zone, changes=changes, actor=actor, dry_run=dry_run)
+
+
+def master_file_rrsets(text: str, origin: dns.name.Name) -> dict[tuple[str, str], tuple[int, list[str]]]:
+    """Parse a master file with dnspython: {(relative name, type): (ttl, [presentation data])}."""
+    import dns.zone
+
+    try:
+        parsed = dns.zone.from_text(text, origin=origin, relativize=False, check_origin=False)
+    except Exception as exc:  # dnspython's parser raises many types; each means the file is malformed
+        raise ZoneError(f"the master file does not parse: {exc}") from None
+    result: dict[tuple[str, str], tuple[int, list[str]]] = {}
+    for name, rdataset in parsed.iterate_rdatasets():
+        key = (records.owner_relative(name, origin), dns.rdatatype.to_text(rdataset.rdtype))
+        result[key] = (rdataset.ttl, [rdata.to_text() for rdata in rdataset])
+    return result
