@@ -19,11 +19,13 @@ $(VENV)/.installed: requirements/base.txt requirements/dev.txt
 
 .env:
 	@echo "SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
-	@echo "created .env with a fresh SECRET_KEY (see .env.example for every setting)"
+	@echo "SECURE_COOKIES=0" >> .env
+	@echo "created .env with a fresh SECRET_KEY, cookies allowed over plain HTTP (see .env.example)"
 
 run: $(VENV)/.installed .env ## set up and serve the product on http://127.0.0.1:$(PORT) (SQLite unless DATABASE_URL is set)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py demo_setup
 	$(VENV)/bin/gunicorn panel.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 8 --access-logfile -
 
 test: test-postgres test-sqlite ## run the whole suite on PostgreSQL, then on SQLite

@@ -1,0 +1,221 @@
+"""Benchmark of the Primary DNS API v1 under gunicorn on PostgreSQL.
+
+1. REPLACE requests per second and latency (p50/p99) with 1, 8 and 32 concurrent clients, every request a real
+   change (a new address each time) of one host per client, all in one zone.
+2. LIST time for zones of 1k, 10k and 100k records, end to end over HTTP.
+
+It creates (and drops) its own database on the PostgreSQL server of POSTGRES_URL, starts gunicorn on a free port and
+stops it. Run: `.venv/bin/python bench/legacy_api.py` (options: --seconds, --clients, --sizes, --workers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "bench-password-123"
+ZONE = "bench.example"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--postgres", default=os.environ.get("POSTGRES_URL", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument("--database", default="bench_legacy")
+    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each REPLACE run")
+    parser.add_argument("--clients", default="1,8,32")
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+
+    url = f"{args.postgres}/{args.database}"
+    recreate_database(args.postgres, args.database)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DATABASE_CONN_MAX_AGE": "60",
+        "SECRET_KEY": "bench-secret-key",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+        "ZONE_MAX_RECORDS": "200000",
+    }
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "account_create", "bench")
+    manage(env, "zone_create", ZONE, "--account", "bench")
+    manage(env, "zone_set_password", ZONE, stdin=PASSWORD + "\n")
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "panel.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_for(port)
+        print(f"# gunicorn {args.workers} workers x {args.threads} threads, PostgreSQL, {os.cpu_count()} cores shared")
+        print("\n## REPLACE through /customer/primarydnsapi\n")
+        print("| clients | requests | req/s | p50 ms | p99 ms | errors |")
+        print("|---:|---:|---:|---:|---:|---:|")
+        for clients in [int(c) for c in args.clients.split(",")]:
+            replace_run(port, clients, args.seconds)
+        print("\n## LIST through /customer/primarydnsapi (end to end, median of 5)\n")
+        print("| records | bytes | median s | min s |")
+        print("|---:|---:|---:|---:|")
+        for size in [int(s) for s in args.sizes.split(",")]:
+            fill_zone(url, size)
+            list_run(port, size)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(f"\ncommand: {' '.join([sys.executable, *sys.argv])}")
+
+
+def manage(env: dict[str, str], *command: str, stdin: str | None = None) -> None:
+    subprocess.run(
+        [str(ROOT / ".venv/bin/python"), "manage.py", *command],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        text=True,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def recreate_database(server: str, name: str) -> None:
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("gunicorn did not start")
+
+
+def post(conn: http.client.HTTPConnection, commands: list[str], **extra: str) -> tuple[int, bytes]:
+    fields = [("domain", ZONE), ("password", PASSWORD), *extra.items(), *(("command", c) for c in commands)]
+    body = urllib.parse.urlencode(fields)
+    conn.request("POST", "/customer/primarydnsapi", body, {"Content-Type": "application/x-www-form-urlencoded"})
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def replace_run(port: int, clients: int, seconds: float) -> None:
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def client(index: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine: list[float] = []
+        rng = random.Random(index)
+        while time.monotonic() < stop_at:
+            address = f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+            started = time.perf_counter()
+            status, body = post(conn, [f"REPLACE host{index} 300 A {address}"])
+            mine.append(time.perf_counter() - started)
+            if status != 200 or not body.startswith(b"REPLACE"):
+                with lock:
+                    errors[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    print(
+        f"| {clients} | {len(latencies)} | {len(latencies) / elapsed:.0f} | "
+        f"{statistics.median(latencies) * 1000:.1f} | {p99 * 1000:.1f} | {errors[0]} |",
+        flush=True,
+    )
+
+
+def fill_zone(url: str, size: int) -> None:
+    """Top the zone up to `size` records with direct inserts (the benchmark is of reading, not of writing)."""
+    with psycopg.connect(url, autocommit=False) as conn:
+        zone_id = conn.execute("SELECT id FROM zones_zone WHERE name = %s", [ZONE]).fetchone()[0]  # type: ignore[index]
+        conn.execute(
+            "DELETE FROM zones_record WHERE rrset_id IN "
+            "(SELECT id FROM zones_rrset WHERE zone_id = %s AND name LIKE 'fill%%')",
+            [zone_id],
+        )
+        conn.execute("DELETE FROM zones_rrset WHERE zone_id = %s AND name LIKE 'fill%%'", [zone_id])
+        existing = conn.execute(
+            "SELECT count(*) FROM zones_record r JOIN zones_rrset s ON r.rrset_id = s.id WHERE s.zone_id = %s",
+            [zone_id],
+        ).fetchone()[0]  # type: ignore[index]
+        wanted = max(0, size - existing)
+        with conn.cursor() as cur:
+            cur.execute(
+                "INSERT INTO zones_rrset (zone_id, name, type, ttl) "
+                "SELECT %s, 'fill' || g, 'A', 300 FROM generate_series(1, %s) g",
+                [zone_id, wanted],
+            )
+            cur.execute(
+                "INSERT INTO zones_record (rrset_id, content) "
+                "SELECT id, '10.' || (id / 65536 %% 256) || '.' || (id / 256 %% 256) || '.' || (id %% 256) "
+                "FROM zones_rrset WHERE zone_id = %s AND name LIKE 'fill%%'",
+                [zone_id],
+            )
+            cur.execute("UPDATE zones_zone SET record_count = %s WHERE id = %s", [size, zone_id])
+        conn.commit()
+
+
+def list_run(port: int, size: int) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    timings = []
+    length = 0
+    for _ in range(5):
+        started = time.perf_counter()
+        status, body = post(conn, ["LIST"], showall="0")
+        timings.append(time.perf_counter() - started)
+        assert status == 200, body[:200]
+        length = len(body)
+    print(f"| {size} | {length} | {statistics.median(timings):.3f} | {min(timings):.3f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
