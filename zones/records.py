@@ -16,7 +16,9 @@ import dns.name
 import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
+import dns.rdtypes.ANY.TXT
 import dns.rdtypes.nsbase
+import dns.tokenizer
 
 # Types a customer may write. SOA belongs to the provider; the apex NS set too (enforced by the service).
 SUPPORTED_TYPES = frozenset(
@@ -32,6 +34,8 @@ ANAME_RDTYPE = 65300
 
 _LABEL = re.compile(r"^(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)$")
 _IDNA = dns.name.IDNA_2008_Practical
+# Checks that an "xn--" label someone typed decodes to a valid U-label, so that no unreadable name is stored.
+_IDNA_STRICT = dns.name.IDNA_2008_Strict
 
 
 class RecordError(ValueError):
@@ -85,12 +89,12 @@ def owner_parse(host: str, *, apex: dns.name.Name, origin: dns.name.Name) -> str
 
 
 def ttl_parse(text: str | int) -> int:
-    if isinstance(text, str):
-        if not text.isascii() or not text.isdigit():
-            raise RecordError(f"TTL {text!r} is not a whole number of seconds")
+    if isinstance(text, str) and text.isascii() and text.isdigit():
         value = int(text)
-    else:
+    elif isinstance(text, int) and not isinstance(text, bool):
         value = text
+    else:
+        raise RecordError(f"TTL {text!r} is not a whole number of seconds")
     if not 0 <= value <= MAX_TTL:
         raise RecordError(f"TTL {value} is outside 0 to {MAX_TTL}")
     return value
@@ -109,6 +113,8 @@ def rdata_parse(rdtype: str, text: str, origin: dns.name.Name) -> dns.rdata.Rdat
     """Parse record data with dnspython; names in it that are relative are taken relative to `origin`."""
     _check_text(text, "record data")
     try:
+        if rdtype == "TXT":
+            return _txt_parse(text)
         rdata = dns.rdata.from_text(dns.rdataclass.IN, rdtype, text, origin=origin, relativize=False, idna_codec=_IDNA)
     except Exception as exc:  # dnspython raises a dozen exception types for malformed input: all mean the same here
         raise RecordError(f"invalid {rdtype} data {text!r}: {_reason(exc)}") from None
@@ -137,6 +143,23 @@ def txt_strings(content: str) -> list[bytes]:
 
 def rdatas_to_text(rdatas: Iterable[dns.rdata.Rdata]) -> list[str]:
     return sorted(rdata.to_text() for rdata in rdatas)
+
+
+def _txt_parse(text: str) -> dns.rdata.Rdata:
+    """TXT data as master-file strings; one longer than 255 bytes is split into 255-byte strings.
+
+    RFC 1035 §3.3.14 caps one string at 255 bytes and SPF and DKIM readers concatenate the strings, so a long quoted
+    DKIM key is accepted as people paste it instead of being refused."""
+    strings: list[bytes] = []
+    for token in dns.tokenizer.Tokenizer(text).get_remaining():
+        value = token.unescape_to_bytes().value
+        assert isinstance(value, bytes)  # unescape_to_bytes always yields bytes
+        strings.extend(value[i : i + TXT_STRING_BYTES] for i in range(0, len(value), TXT_STRING_BYTES))
+        if not value:
+            strings.append(b"")
+    if not strings:
+        raise RecordError('TXT data needs at least one string ("" for an empty one)')
+    return dns.rdtypes.ANY.TXT.TXT(dns.rdataclass.IN, dns.rdatatype.TXT, strings)
 
 
 def _quote(chunk: bytes) -> str:
@@ -180,6 +203,15 @@ def _check_labels(labels: Iterable[bytes], *, allow_wildcard: bool) -> None:
             raise RecordError(
                 f"label {text!r} may hold only letters, digits, '-' and '_' ('*' only as the first label)"
             )
+        if text.startswith("xn--"):
+            _check_a_label(label)
+
+
+def _check_a_label(label: bytes) -> None:
+    try:
+        _IDNA_STRICT.decode(label)
+    except dns.name.IDNAException as exc:
+        raise RecordError(f"label {label.decode()!r} is not a valid IDNA A-label: {_reason(exc)}") from None
 
 
 def _check_text(text: str, what: str) -> None:
