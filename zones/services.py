@@ -16,7 +16,8 @@ import dns.name
 import dns.rdatatype
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -155,10 +156,11 @@ def zone_apply(*, zone: Zone, changes: Sequence[Operation], actor: Actor, dry_ru
     leaves the zone as it was succeeds without a new version (no journal row, no push). `dry_run` validates only.
     """
     origin = records.zone_origin(zone.name)
+    # Parsing needs no database state: done before the lock, so that a large import does not hold up other writers.
+    parsed = [_parse(op, origin) for op in changes]
     with transaction.atomic():
         # The row lock serialises every writer of this zone; everything below reads state that cannot move under it.
         locked = Zone.objects.select_for_update().get(pk=zone.pk)
-        parsed = [_parse(op, origin) for op in changes]
         staged = _Staged(zone=locked, origin=origin, actor=actor)
         _load(staged, {op.name for op in parsed if not isinstance(op, str)})
         outcomes = [Outcome(op) if isinstance(op, str) else _stage(staged, op) for op in parsed]
@@ -192,30 +194,39 @@ def _parse(op: Operation, origin: dns.name.Name) -> Operation | str:
 
 
 def _ttl(ttl: int | None) -> int | None:
-    if ttl is None:
-        return None
+    return None if ttl is None else _ttl_checked(ttl)
+
+
+def _ttl_checked(ttl: int) -> int:
     value = records.ttl_parse(ttl)
     if value < settings.ZONE_MIN_TTL:
         raise RecordError(f"TTL {value} is below the minimum of {settings.ZONE_MIN_TTL}")
     return value
 
 
+# Above this many touched names, reading the whole zone is cheaper than a huge IN list (and SQLite caps bound
+# parameters per statement, so an import of a large file would otherwise fail).
+LOAD_WHOLE_ZONE_ABOVE = 500
+
+
 def _load(staged: _Staged, names: Iterable[str]) -> None:
-    """Read every RRset at the touched names (all types: the CNAME rule looks across them) with its records."""
+    """Read every RRset at the touched names (all types: the CNAME rule looks across them) with its records, in
+    one query. RRsets at other names may be read too; staging them unchanged writes nothing."""
     names = set(names)
     if not names:
         return
-    rows = RRset.objects.filter(zone=staged.zone, name__in=names).values_list("id", "name", "type", "ttl")
-    by_id: dict[int, _RRsetState] = {}
-    for rrset_id, name, rdtype, ttl in rows:
-        state = _RRsetState(ttl=ttl, contents={}, rrset_id=rrset_id, original_ttl=ttl)
-        staged.sets[(name, rdtype)] = by_id[rrset_id] = state
-    if not by_id:
-        return
-    record_rows = Record.objects.filter(rrset_id__in=by_id).values_list("id", "rrset_id", "content")
-    for record_id, rrset_id, content in record_rows:
-        by_id[rrset_id].original[content] = record_id
-        by_id[rrset_id].contents[content] = None
+    rrsets = RRset.objects.filter(zone=staged.zone)
+    if len(names) <= LOAD_WHOLE_ZONE_ABOVE:
+        rrsets = rrsets.filter(name__in=names)
+    rows = rrsets.values_list("id", "name", "type", "ttl", "records__id", "records__content")
+    for rrset_id, name, rdtype, ttl, record_id, content in rows:
+        state = staged.sets.get((name, rdtype))
+        if state is None:
+            state = _RRsetState(ttl=ttl, contents={}, rrset_id=rrset_id, original_ttl=ttl)
+            staged.sets[(name, rdtype)] = state
+        if record_id is not None:  # an RRset without records should not exist; the LEFT JOIN still yields it once
+            state.original[content] = record_id
+            state.contents[content] = None
 
 
 def _stage(staged: _Staged, op: Operation) -> Outcome:
@@ -259,14 +270,16 @@ def _rule_violation(staged: _Staged, name: str, rdtype: str) -> str | None:
         return "an ANAME cannot share its name with A or AAAA records"
     if rdtype in {"CNAME", "ANAME"} and len(state.contents) > 1:
         return f"a name can have only one {rdtype} record"
-    if len(state.contents) > settings.ZONE_MAX_RRSET_RECORDS:
+    if len(state.contents) > max(settings.ZONE_MAX_RRSET_RECORDS, len(state.original)):
+        # Compared with the stored size too: after the limit is lowered, an oversized RRset may still shrink.
         return f"an RRset may hold at most {settings.ZONE_MAX_RRSET_RECORDS} records"
     return None
 
 
 def _check_zone_size(staged: _Staged, outcomes: list[Outcome]) -> None:
+    """Refuse a change set that grows the zone beyond the limit (one that shrinks it is always allowed)."""
     limit = settings.ZONE_MAX_RECORDS
-    if staged.zone.record_count + staged.record_delta > limit:
+    if staged.record_delta > 0 and staged.zone.record_count + staged.record_delta > limit:
         for index, outcome in enumerate(outcomes):
             if outcome.ok:
                 outcomes[index] = Outcome(f"the zone may hold at most {limit} records")
@@ -276,15 +289,28 @@ def _write(staged: _Staged) -> None:
     """Write the staged difference: deletions first, so that no constraint sees old and new rows side by side."""
     changed = {key: state for key, state in staged.sets.items() if state.changed}
     gone_records = [record_id for state in changed.values() for record_id in state.gone_ids]
-    if gone_records:
-        Record.objects.filter(id__in=gone_records).delete()
+    for chunk in _chunks(gone_records):
+        Record.objects.filter(id__in=chunk).delete()
     gone_rrsets = [state.rrset_id for state in changed.values() if state.rrset_id and not state.contents]
-    if gone_rrsets:
-        RRset.objects.filter(id__in=gone_rrsets).delete()
-    for state in changed.values():
-        if state.rrset_id and state.contents and state.ttl != state.original_ttl:
-            RRset.objects.filter(id=state.rrset_id).update(ttl=state.ttl)
+    for chunk in _chunks(gone_rrsets):
+        # Their records are gone already (above): a raw DELETE spares the collector's SELECT and cascade queries.
+        RRset.objects.filter(id__in=chunk)._raw_delete(RRset.objects.db)
+    retimed = [
+        RRset(id=state.rrset_id, ttl=state.ttl)
+        for state in changed.values()
+        if state.rrset_id and state.contents and state.ttl != state.original_ttl
+    ]
+    if retimed:
+        RRset.objects.bulk_update(retimed, ["ttl"])
     _insert(staged, changed)
+
+
+# Ids per DELETE: far below SQLite's bound-parameter limit, large enough that a normal change set takes one query.
+DELETE_CHUNK = 5000
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    return (ids[i : i + DELETE_CHUNK] for i in range(0, len(ids), DELETE_CHUNK))
 
 
 def _insert(staged: _Staged, changed: dict[tuple[str, str], _RRsetState]) -> None:
@@ -374,24 +400,33 @@ def account_create(*, name: str, actor: Actor, display_name: str = "") -> Accoun
     if Account.objects.filter(name=name).exists():
         raise ZoneError(f"the account {name} exists already")
     account = Account(name=name, display_name=display_name)
-    account.full_clean()
+    try:
+        account.full_clean()
+    except ValidationError as exc:
+        raise ZoneError("; ".join(exc.messages)) from None
     account.save()
     log.info("account %s created by %s", name, actor.label)
     return account
 
 
 def zone_create(*, name: str, account: Account, actor: Actor, default_ttl: int | None = None) -> Zone:
-    """Create a zone with the provider's SOA and apex NS set; it may not overlap another account's zone."""
+    """Create a zone with the provider's SOA and apex NS set.
+
+    It may not cover or sit inside another account's zone (that would let one customer answer for another's names).
+    A zone inside one of the same account's zones is allowed: a customer may split off a sub-zone, as at a registrar.
+    """
     try:
         zone_name = records.zone_name_normalize(name)
+        ttl = _ttl_checked(default_ttl if default_ttl is not None else settings.ZONE_DEFAULT_TTL)
     except RecordError as exc:
         raise ZoneError(str(exc)) from None
     with transaction.atomic():
+        _lock_zone_names()
         _check_zone_free(zone_name, account)
         zone = Zone.objects.create(
             name=zone_name,
             account=account,
-            default_ttl=default_ttl or settings.ZONE_DEFAULT_TTL,
+            default_ttl=ttl,
             soa_mname=settings.ZONE_SOA_MNAME,
             soa_rname=settings.ZONE_SOA_RNAME,
             serial=serial_next(0),
@@ -401,6 +436,18 @@ def zone_create(*, name: str, account: Account, actor: Actor, default_ttl: int |
         if not result.ok:
             raise ZoneError("; ".join(result.errors))
     return zone
+
+
+# An arbitrary constant naming the PostgreSQL advisory lock that serialises zone creation.
+_ZONE_NAMES_LOCK = 0x7A6F6E65
+
+
+def _lock_zone_names() -> None:
+    """Serialise zone creations: two accounts creating example.com and a.example.com at once would each pass the
+    overlap check. On SQLite the IMMEDIATE transaction already holds the database's write lock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ZONE_NAMES_LOCK])
 
 
 def _check_zone_free(zone_name: str, account: Account) -> None:
