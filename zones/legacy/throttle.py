@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.core.cache import cache
 
 
+def _key(kind: str, value: str) -> str:
+    # The domain is whatever the client sent: hashed, it cannot make a long or malformed cache key.
+    return f"legacy-fail:{kind}:{hashlib.sha256(value.encode('utf-8', 'replace')).hexdigest()[:32]}"
+
+
 def _keys(client: str, zone: str) -> list[tuple[str, int]]:
     return [
-        (f"legacy-fail:ip:{client}", settings.LEGACY_API_FAILURES_PER_CLIENT),
-        (f"legacy-fail:zone:{zone}", settings.LEGACY_API_FAILURES_PER_ZONE),
+        (_key("ip", client), settings.LEGACY_API_FAILURES_PER_CLIENT),
+        (_key("zone", zone), settings.LEGACY_API_FAILURES_PER_ZONE),
     ]
 
 

@@ -6,20 +6,31 @@ import logging
 
 import dns.name
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
 from panel.actors import Actor, Interface
-from panel.net import client_address
+from panel.net import IPAddress, client_address
 from zones import records, selectors
 from zones.legacy import throttle
-from zones.legacy.commands import Context, parse
+from zones.legacy.commands import Context, Parsed, parse
 from zones.models import Zone
 from zones.records import RecordError
-from zones.services import zone_apply
+from zones.services import ApplyResult, zone_apply
 
 log = logging.getLogger(__name__)
+
+REQUIRED = ("domain", "password", "command")
+
+
+class Refusal(Exception):
+    """The whole request is refused with one `ERR …` line (no command is looked at)."""
+
+    def __init__(self, status: int, message: str, **headers: str) -> None:
+        super().__init__(message)
+        self.response = _reply(f"ERR {message}\n", status, **headers)
 
 
 def _reply(body: str, status: int = 200, **headers: str) -> HttpResponse:
@@ -31,80 +42,111 @@ def _reply(body: str, status: int = 200, **headers: str) -> HttpResponse:
 
 @csrf_exempt
 def primarydnsapi(request: HttpRequest) -> HttpResponse:
+    try:
+        params, commands = _parameters(request)
+        client = client_address(request)
+        zone = _authenticate(params, client)
+        context = _context(records.zone_origin(zone.name), params.get("origin"), client)
+    except Refusal as refusal:
+        return refusal.response
+    return _run(zone, context, commands, client, show_soa=params.get("showall", "1") != "0")
+
+
+def _parameters(request: HttpRequest) -> tuple[QueryDict, list[str]]:
     if request.method not in {"GET", "POST"}:
-        return _reply("ERR Method not allowed\n", 405, Allow="GET, POST")
-    try:
-        params = request.POST if request.method == "POST" and request.POST else request.GET
-    except (RequestDataTooBig, TooManyFieldsSent):
-        return _reply("ERR Request too large\n", 413)
-    missing = [name for name in ("domain", "password", "command") if not params.get(name)]
-    if missing:
-        return _reply(f"ERR Missing parameter: {', '.join(missing)}\n", 400)
+        raise Refusal(405, "Method not allowed", Allow="GET, POST")
+    params = _form(request)
     commands = params.getlist("command")
+    missing = [name for name in REQUIRED if not any(params.getlist(name))]
+    if missing:
+        raise Refusal(400, f"Missing parameter: {', '.join(missing)}")
     if len(commands) > settings.LEGACY_API_MAX_COMMANDS:
-        return _reply(f"ERR Too many commands (at most {settings.LEGACY_API_MAX_COMMANDS} per request)\n", 413)
-    client = client_address(request)
-    zone_or_reply = _authenticate(params, str(client))
-    if isinstance(zone_or_reply, HttpResponse):
-        return zone_or_reply
-    return _run(request, zone_or_reply, params, commands, client)
+        raise Refusal(413, f"Too many commands (at most {settings.LEGACY_API_MAX_COMMANDS} per request)")
+    return params, commands
 
 
-def _authenticate(params: QueryDict, client: str) -> Zone | HttpResponse:
-    domain = str(params.get("domain", "")).strip().rstrip(".").lower()
-    if throttle.blocked(client=client, zone=domain):
-        retry = str(settings.LEGACY_API_FAILURE_WINDOW)
-        return _reply("ERR Too many failed attempts\n", 429, Retry_After=retry)
+def _form(request: HttpRequest) -> QueryDict:
+    """The POST form, or the query string when there is no form (GET, or a POST with the parameters in the URL)."""
     try:
-        zone = selectors.zone_by_name(records.zone_name_normalize(domain))
-    except RecordError:
-        zone = None
+        return request.POST if request.method == "POST" and request.POST else request.GET
+    except (RequestDataTooBig, TooManyFieldsSent):
+        raise Refusal(413, "Request too large") from None
+    except (BadRequest, SuspiciousOperation, MultiPartParserError):  # an unknown charset, a broken multipart
+        raise Refusal(400, "Malformed request body") from None
+
+
+def _authenticate(params: QueryDict, client: IPAddress | None) -> Zone:
+    """The zone the request names, if the password is its API password; failures are counted and throttled."""
+    domain = str(params.get("domain", "")).strip().rstrip(".").lower()
+    if throttle.blocked(client=str(client), zone=domain):
+        raise Refusal(429, "Too many failed attempts", Retry_After=str(settings.LEGACY_API_FAILURE_WINDOW))
+    zone = _zone_named(domain)
+    # The same single hash whether the zone is unknown, has no password or has another one (see the selector).
     if not selectors.zone_api_password_matches(zone=zone, password=str(params.get("password", ""))) or zone is None:
-        throttle.record_failure(client=client, zone=domain)
-        log.info("legacy API: failed authentication for %r from %s", domain, client)
-        return _reply("ERR Not authenticated\n", 401)
+        throttle.record_failure(client=str(client), zone=domain)
+        log.info("legacy API: failed authentication for %r from %s", domain[:100], client)
+        raise Refusal(401, "Not authenticated")
     return zone
 
 
-def _run(request: HttpRequest, zone: Zone, params: QueryDict, commands: list[str], client: object) -> HttpResponse:
-    apex = records.zone_origin(zone.name)
+def _zone_named(domain: str) -> Zone | None:
     try:
-        context = _context(apex, params.get("origin"), client)
-    except RecordError as exc:
-        return _reply(f"ERR Bad origin: {exc}\n", 400)
-    parsed = [parse(command, context) for command in commands]
-    operations = [p.operation for p in parsed if p.operation is not None]
-    actor = Actor(interface=Interface.LEGACY, label="Primary DNS API v1", address=str(client) if client else None)
-    clean = all(p.error is None for p in parsed)
-    result = zone_apply(zone=zone, changes=operations, actor=actor, dry_run=not clean)
-    outcomes = iter(result.outcomes)
-    lines: list[str] = []
-    for command in parsed:
-        if command.is_list:
-            lines.extend(_listing(zone, show_soa=params.get("showall", "1") != "0"))
-            continue
-        error = command.error or (next(outcomes).error if command.operation is not None else None)
-        lines.append(command.failure(error) if error else command.echo)
-    status = 200 if clean and result.ok else 400
-    return _reply("".join(line + "\n" for line in lines), status)
+        return selectors.zone_by_name(records.zone_name_normalize(domain))
+    except RecordError:
+        return None
 
 
-def _context(apex: dns.name.Name, origin_text: str | None, client: object) -> Context:
+def _context(apex: dns.name.Name, origin_text: str | None, client: IPAddress | None) -> Context:
+    """Where hosts are relative to: the zone by default, the root for '.', or a name inside the zone."""
     if not origin_text:
         origin = apex
     elif origin_text == ".":
         origin = dns.name.root
     else:
-        relative = records.owner_parse(origin_text.rstrip(".") + ".", apex=apex, origin=apex)
+        try:
+            relative = records.owner_parse(origin_text.rstrip(".") + ".", apex=apex, origin=apex)
+        except RecordError as exc:
+            raise Refusal(400, f"Bad origin: {exc}") from None
         origin = records.owner_absolute(relative, apex)
+    # With origin '.', hosts are written in full but data such as "CNAME www" still means the zone's www.
     data_origin = apex if origin == dns.name.root else origin
-    return Context(apex=apex, origin=origin, data_origin=data_origin, client=client)  # type: ignore[arg-type]
+    return Context(apex=apex, origin=origin, data_origin=data_origin, client=client)
+
+
+def _run(
+    zone: Zone, context: Context, commands: list[str], client: IPAddress | None, *, show_soa: bool
+) -> HttpResponse:
+    """Apply every command as one change set (or, if any fails to parse, only check them), then answer line by line."""
+    parsed = [parse(command, context) for command in commands]
+    operations = [command.operation for command in parsed if command.operation is not None]
+    actor = Actor(interface=Interface.LEGACY, label="Primary DNS API v1", address=str(client) if client else None)
+    clean = all(command.error is None for command in parsed)
+    # A LIST alone needs no zone_apply, which would take the zone's row lock and queue behind writers.
+    result = (
+        zone_apply(zone=zone, changes=operations, actor=actor, dry_run=not clean) if operations else ApplyResult([])
+    )
+    # LIST shows the zone as the whole request left it: its commands are one change set, committed or not at all.
+    listing = _listing(zone, show_soa=show_soa) if any(command.is_list for command in parsed) else []
+    body = "".join(line + "\n" for line in _lines(parsed, result, listing))
+    return _reply(body, 200 if clean and result.ok else 400)
+
+
+def _lines(parsed: list[Parsed], result: ApplyResult, listing: list[str]) -> list[str]:
+    outcomes = iter(result.outcomes)  # one per operation, in order
+    lines: list[str] = []
+    for command in parsed:
+        if command.is_list:
+            lines.extend(listing)
+            continue
+        error = command.error or (next(outcomes).error if command.operation is not None else None)
+        lines.append(command.failure(error) if error else command.echo)
+    return lines
 
 
 def _listing(zone: Zone, *, show_soa: bool) -> list[str]:
+    """LIST lines: `host ttl type data ` (the trailing space is what scripts written for the old service expect)."""
     rows = [(r.name, r.ttl, r.type, r.content) for r in selectors.zone_records(zone=zone)]
-    if show_soa:
-        zone.refresh_from_db(fields=["serial", "soa_mname", "soa_rname", "soa_ttl"])
+    if show_soa:  # zone_apply has updated this instance's serial
         rows.append(("@", zone.soa_ttl, "SOA", zone.soa_content))
         rows.sort(key=lambda row: (row[0] != "@", row[0], row[2], row[3]))
     return [f"{name} {ttl} {rdtype} {content} " for name, ttl, rdtype, content in rows]
