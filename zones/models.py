@@ -91,3 +91,70 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"{self.zone_id} v{self.version}"
+
+
+class Nameserver(models.Model):
+    """An authoritative nameserver (usually a hidden primary) that receives every zone by RFC 2136 UPDATE."""
+
+    class Kind(models.TextChoices):
+        RFC2136 = "rfc2136", "RFC 2136 only (the operator creates zones on the server)"
+        BIND = "bind", "BIND (zones created with rndc addzone/delzone)"
+        KNOT = "knot", "Knot DNS (zones created with knotc)"
+
+    name = models.CharField(max_length=100, unique=True)
+    address = models.GenericIPAddressField()
+    port = models.PositiveIntegerField(default=53)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.RFC2136)
+    tsig_name = models.CharField(max_length=255)
+    tsig_algorithm = models.CharField(max_length=40, default="hmac-sha256")
+    # Base64, as in BIND's and Knot's key statements. Never shown again after creation.
+    tsig_secret = models.CharField(max_length=255)
+    # bind: the rndc configuration file naming the server's control channel; knot: the knotc control socket.
+    control = models.CharField(max_length=500, blank=True)
+    # bind, knot: where new zones' files are written; the server must read the same directory.
+    zone_directory = models.CharField(max_length=500, blank=True)
+    enabled = models.BooleanField(default=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ZoneSync(models.Model):
+    """What one nameserver confirmed of one zone. The server is current when `version` equals `Zone.version`."""
+
+    zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="syncs")
+    nameserver = models.ForeignKey(Nameserver, on_delete=models.CASCADE, related_name="syncs")
+    version = models.PositiveBigIntegerField(default=0, help_text="0: nothing confirmed yet")
+    serial = models.PositiveBigIntegerField(null=True, blank=True, help_text="The SOA serial that came with version")
+    last_error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="Failures since the last success")
+    last_attempt = models.DateTimeField(null=True, blank=True)
+    last_success = models.DateTimeField(null=True, blank=True)
+    # The sweeper leaves a failing server alone until then: backoff that survives lost messages and restarts.
+    next_attempt = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["zone", "nameserver"], name="zonesync_unique_zone_nameserver")]
+
+    def __str__(self) -> str:
+        return f"{self.zone_id}@{self.nameserver_id} v{self.version}"
+
+
+class DynDNSHost(models.Model):
+    """A per-host Dynamic DNS password: lets a router update that one host's A and AAAA records and nothing else."""
+
+    zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="dyndns_hosts")
+    host = models.CharField(max_length=253, help_text="Relative to the zone apex, '@' for the apex; lower-case.")
+    # Salted SHA-256 of a 32-byte random password, as for API keys (panel.apikeys).
+    password_hash = models.CharField(max_length=200)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["zone", "host"], name="dyndnshost_unique_zone_host")]
+
+    def __str__(self) -> str:
+        return f"{self.host} in {self.zone_id}"

@@ -393,6 +393,39 @@ def push_enqueue(*, zone_id: int) -> None:
         log.warning("could not enqueue the push of zone %s; the sweeper will deliver it", zone_id, exc_info=True)
 
 
+def zone_deprovision_enqueue(*, zone_name: str) -> None:
+    """Ask a worker to delete the zone from the nameservers that create zones (BIND, Knot). Like push_enqueue."""
+    from zones.tasks import zone_deprovision
+
+    try:
+        zone_deprovision.delay(zone_name)
+    except Exception:  # the broker is down; the zone stays on the servers until deleted there by hand
+        log.warning("could not enqueue the removal of %s from the nameservers", zone_name, exc_info=True)
+
+
+def serial_greater(a: int, b: int) -> bool:
+    """RFC 1982 serial number arithmetic: is `a` after `b`?"""
+    return a != b and ((a - b) % SERIAL_MODULUS) < 2**31
+
+
+def zone_serial_raise(*, zone: Zone, above: int, actor: Actor) -> None:
+    """Move the zone's SOA serial past `above` as a change set of its own (journaled, no records touched).
+
+    The push pipeline calls it when a nameserver's serial is ahead of ours (the zone was changed on the server behind
+    our back): a server ignores an SOA whose serial is not greater than its own, so the repair needs a higher one.
+    The caller delivers the new version; nothing is enqueued here.
+    """
+    with transaction.atomic():
+        locked = Zone.objects.select_for_update().get(pk=zone.pk)
+        if serial_greater(locked.serial, above):
+            return
+        locked.version += 1
+        locked.serial = serial_next(above)
+        locked.save(update_fields=["version", "serial", "updated"])
+        Change.objects.create(zone=locked, version=locked.version, serial=locked.serial, **_actor_fields(actor))
+    _copy_zone_fields(source=locked, target=zone)
+
+
 # --- zones and accounts ------------------------------------------------------------------------------------------
 
 
@@ -468,6 +501,8 @@ def _as_staff(actor: Actor) -> Actor:
 def zone_delete(*, zone: Zone, actor: Actor) -> None:
     with transaction.atomic():
         Zone.objects.select_for_update().filter(pk=zone.pk).delete()
+        # Creation needs no hook of its own: the first push of a zone creates it on servers that lack it.
+        transaction.on_commit(lambda: zone_deprovision_enqueue(zone_name=zone.name))
     log.info("zone %s deleted by %s", zone.name, actor.label)
 
 

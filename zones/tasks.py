@@ -1,15 +1,87 @@
-"""Celery tasks of the zones app. Thin: they take ids, re-read state and call a service."""
+"""Celery tasks of the zones app. Thin: they take ids, re-read state and call a service.
+
+Every task is safe to run twice (acks late: a message whose worker died is delivered again) and is backed by the
+sweeper: ZoneSync, not the queue, says what is behind, so a lost message only delays a change.
+"""
 
 from __future__ import annotations
 
 import logging
+import random
 
-from celery import shared_task
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from zones.push import selectors as push_selectors
+from zones.push import services as push_services
+from zones.push.services import PushBusy, PushError
 
 log = logging.getLogger(__name__)
 
+MAX_RETRIES = 12
+RETRY_BASE = 1.0
+RETRY_MAX = 600.0
 
-@shared_task(acks_late=True, ignore_result=True)
-def push_zone(zone_id: int) -> None:
-    """Carry the zone's committed changes to the nameservers (the transport lands with the push pipeline)."""
-    log.debug("push of zone %s requested", zone_id)
+
+def retry_countdown(retries: int) -> float:
+    """Exponential backoff with jitter: ~1, 2, 4 ... seconds up to ten minutes, spread so retries do not align."""
+    ceiling: float = min(RETRY_BASE * 2.0**retries, RETRY_MAX)
+    jitter: float = random.uniform(0, ceiling / 2)  # noqa: S311 (jitter, not a secret)
+    return ceiling / 2 + jitter
+
+
+@shared_task(
+    bind=True, acks_late=True, ignore_result=True, max_retries=MAX_RETRIES, soft_time_limit=120, time_limit=150
+)
+def push_zone(self: Task[[int], None], zone_id: int) -> None:
+    """Bring every enabled nameserver up to the zone's current version."""
+    eager = bool(self.request.is_eager)
+    try:
+        # In-process (no broker) a push waits for the lock: there is no queue to come back through.
+        push_services.zone_push(zone_id=zone_id, blocking=eager)
+    except PushBusy:
+        # Another worker holds the zone and pushes what it sees; a change it may have missed is ours to carry, so
+        # come back shortly. A fresh message, not a retry: waiting for a busy zone is not a failure to count.
+        push_zone.apply_async((zone_id,), countdown=0.05 + random.uniform(0, 0.2))  # noqa: S311 (jitter)
+    except (PushError, SoftTimeLimitExceeded) as exc:
+        if eager:
+            log.warning("push of zone %s failed; the next change or the sweeper retries: %s", zone_id, exc)
+            return
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from None
+
+
+@shared_task(
+    bind=True, acks_late=True, ignore_result=True, max_retries=MAX_RETRIES, soft_time_limit=120, time_limit=150
+)
+def zone_deprovision(self: Task[[str], None], zone_name: str) -> None:
+    """Delete a deleted zone from the nameservers that create zones."""
+    try:
+        push_services.zone_deprovision(zone_name=zone_name)
+    except PushError as exc:
+        if self.request.is_eager:
+            log.warning("removing %s from the nameservers failed: %s", zone_name, exc)
+            return
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from None
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=300, time_limit=360)
+def push_sweep() -> int:
+    """Beat: enqueue a push of every zone behind on any enabled nameserver (failing ones after their backoff)."""
+    zone_ids = push_selectors.zones_behind()
+    for zone_id in zone_ids:
+        push_zone.delay(zone_id)
+    if zone_ids:
+        log.info("sweeper enqueued %d zones behind on a nameserver", len(zone_ids))
+    return len(zone_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=3000, time_limit=3300)
+def zones_verify() -> int:
+    """Beat: AXFR every zone from every enabled nameserver, compare with the database, repair drift."""
+    reports = push_services.zones_verify(zone_names=None, repair=True)
+    drifted = [r for r in reports if r.differences and not r.pending]
+    for report in drifted:
+        log.warning(
+            "drift of %s on %s repaired=%s: %s", report.zone, report.nameserver, report.repaired, report.differences
+        )
+    return len(drifted)

@@ -1,0 +1,215 @@
+"""Real BIND and Knot servers on free loopback ports, run in the foreground and stopped by PID (tests, bench)."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dns.message
+import dns.name
+import dns.query
+import dns.rdatatype
+
+TSIG_NAME = "ctrlpanel-push"
+READY_TIMEOUT = 15.0
+
+
+def free_port() -> int:
+    """A port free for both TCP and UDP on 127.0.0.1 (DNS listens on both)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            tcp.bind(("127.0.0.1", 0))
+            port = int(tcp.getsockname()[1])
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                try:
+                    udp.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+        return port
+    raise RuntimeError("no free port")
+
+
+def new_secret() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+@dataclass
+class Nameserver:
+    kind: str  # "bind" or "knot"
+    directory: Path
+    port: int
+    secret: str
+    control: str  # rndc.conf path or knotc socket
+    zone_directory: Path
+    command: list[str]
+    process: subprocess.Popen[bytes] | None = None
+    log: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.log = self.directory / "server.log"
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        self.wait_ready()
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def pause(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGCONT)
+
+    def wait_ready(self) -> None:
+        # Ready when it answers over TCP (any answer: it serves no zone yet).
+        deadline = time.monotonic() + READY_TIMEOUT
+        query = dns.message.make_query("version.bind.", dns.rdatatype.TXT, rdclass="CH")
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.kind} exited: {self.log.read_text()[-2000:]}")
+            try:
+                dns.query.tcp(query, "127.0.0.1", port=self.port, timeout=0.5)
+                return
+            except (OSError, EOFError, dns.exception.DNSException):
+                time.sleep(0.02)
+        raise RuntimeError(f"{self.kind} did not answer on port {self.port}: {self.log.read_text()[-2000:]}")
+
+    def soa_serial(self, zone: str) -> int | None:
+        query = dns.message.make_query(zone + ".", dns.rdatatype.SOA)
+        response = dns.query.tcp(query, "127.0.0.1", port=self.port, timeout=2)
+        for rrset in response.answer:
+            if rrset.rdtype == dns.rdatatype.SOA:
+                return int(rrset[0].serial)
+        return None
+
+    def answer(self, name: str, rdtype: str) -> list[str]:
+        query = dns.message.make_query(name, rdtype)
+        response = dns.query.tcp(query, "127.0.0.1", port=self.port, timeout=2)
+        return sorted(
+            r.to_text() for rrset in response.answer if rrset.rdtype == dns.rdatatype.from_text(rdtype) for r in rrset
+        )
+
+    def registration(self) -> dict[str, object]:
+        """Arguments for zones.push.services.nameserver_create."""
+        return {
+            "name": f"{self.kind}-{self.port}",
+            "address": "127.0.0.1",
+            "port": self.port,
+            "kind": self.kind,
+            "tsig_name": TSIG_NAME,
+            "tsig_algorithm": "hmac-sha256",
+            "tsig_secret": self.secret,
+            "control_path": self.control,
+            "zone_directory": str(self.zone_directory),
+        }
+
+
+def bind_server(directory: Path) -> Nameserver:
+    directory.mkdir(parents=True, exist_ok=True)
+    zones = directory / "zones"
+    zones.mkdir(exist_ok=True)
+    port, control_port = free_port(), free_port()
+    secret, rndc_secret = new_secret(), new_secret()
+    (directory / "named.conf").write_text(
+        f"""
+key "{TSIG_NAME}" {{ algorithm hmac-sha256; secret "{secret}"; }};
+key "rndc" {{ algorithm hmac-sha256; secret "{rndc_secret}"; }};
+controls {{ inet 127.0.0.1 port {control_port} allow {{ 127.0.0.1; }} keys {{ "rndc"; }}; }};
+options {{
+    directory "{zones}";
+    pid-file "{directory}/named.pid";
+    session-keyfile "{directory}/session.key";
+    listen-on port {port} {{ 127.0.0.1; }};
+    listen-on-v6 {{ none; }};
+    allow-new-zones yes;
+    recursion no;
+    notify no;
+    dnssec-validation no;
+}};
+logging {{
+    channel out {{ stderr; severity warning; }};
+    category default {{ out; }};
+    category update {{ null; }};
+    category update-security {{ null; }};
+}};
+"""
+    )
+    rndc_conf = directory / "rndc.conf"
+    rndc_conf.write_text(
+        f"""
+key "rndc" {{ algorithm hmac-sha256; secret "{rndc_secret}"; }};
+options {{ default-server 127.0.0.1; default-port {control_port}; default-key "rndc"; }};
+"""
+    )
+    command = ["named", "-f", "-n", "1", "-c", str(directory / "named.conf")]
+    return Nameserver("bind", directory, port, secret, str(rndc_conf), zones, command)
+
+
+def knot_server(directory: Path) -> Nameserver:
+    directory.mkdir(parents=True, exist_ok=True)
+    zones = directory / "zones"
+    zones.mkdir(exist_ok=True)
+    port = free_port()
+    secret = new_secret()
+    (directory / "db").mkdir(exist_ok=True)
+    socket_path = directory / "knot.sock"
+    (directory / "knot.conf").write_text(
+        f"""server:
+    rundir: "{directory}"
+    listen: 127.0.0.1@{port}
+    udp-workers: 1
+    tcp-workers: 2
+    background-workers: 1
+
+control:
+    listen: "{socket_path}"
+
+database:
+    storage: "{directory}/db"
+
+log:
+  - target: stderr
+    any: warning
+
+key:
+  - id: {TSIG_NAME}
+    algorithm: hmac-sha256
+    secret: {secret}
+
+acl:
+  - id: push
+    key: {TSIG_NAME}
+    action: [update, transfer]
+
+template:
+  - id: default
+    storage: "{zones}"
+    acl: push
+    semantic-checks: off
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: changes
+"""
+    )
+    command = ["knotd", "-c", str(directory / "knot.conf")]
+    return Nameserver("knot", directory, port, secret, str(socket_path), zones, command)

@@ -1,0 +1,29 @@
+"""Changes reach the nameservers in-process (no broker): the zero-setup default."""
+
+from __future__ import annotations
+
+import pytest
+
+from zones.models import Zone, ZoneSync
+from zones.push.selectors import SyncState, sync_statuses
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_change_through_the_legacy_api_is_answered_by_the_nameserver_with_the_new_serial(
+    nameserver, server, zone, legacy
+):
+    status, body = legacy("REPLACE www 300 A 192.0.2.10")
+    assert (status, body) == (200, "REPLACE www 300 A 192.0.2.10\n")
+
+    zone.refresh_from_db()
+    assert server.answer("www.example.com.", "A") == ["192.0.2.10"]
+    assert server.soa_serial("example.com") == zone.serial
+    assert ZoneSync.objects.get(zone=zone, nameserver=nameserver).version == zone.version
+
+
+def test_every_server_is_reported_in_sync_after_a_push(nameserver, zone, legacy):
+    legacy("ADD txt 60 TXT hello")
+    [status] = sync_statuses(zone_names=["example.com"])
+    assert (status.state, status.nameserver, status.version) == (SyncState.IN_SYNC, nameserver.name, zone.version + 1)
+    assert Zone.objects.get(pk=zone.pk).version == status.version

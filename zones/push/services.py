@@ -1,0 +1,494 @@
+"""Push, reconcile, verify, provision and deprovision zones on the nameservers. The only writers of ZoneSync.
+
+A nameserver is current on a zone when its ZoneSync.version equals Zone.version. A push sends the RRsets changed
+since the version the server confirmed (from the Change journal) with the SOA compare-and-swap prerequisite; when
+the journal cannot say (nothing confirmed, a gap) or the prerequisite fails (the server is not where we left it), a
+reconcile transfers the zone from the server and sends the difference to the database instead. Either way ZoneSync
+moves forward only after the server accepted the change, with a compare-and-set, so nothing is marked delivered
+that was not.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import dns.name
+import dns.rdata
+import dns.rdataclass
+import dns.rdataset
+import dns.rdatatype
+from django.db import IntegrityError
+from django.utils import timezone
+
+from panel.actors import Actor
+from zones import records
+from zones.models import Change, Nameserver, Record, Zone, ZoneSync
+from zones.push import control, transport
+from zones.push.control import ControlError
+from zones.push.locks import zone_push_lock
+from zones.push.transport import Key, RRsetChange, TransportError
+from zones.services import serial_greater, zone_serial_raise
+
+log = logging.getLogger(__name__)
+
+SERIAL_MODULUS = 2**32
+# A burst keeps arriving while we push; give up the lock after this many rounds and let the next task continue.
+MAX_ROUNDS = 50
+# Failed servers are left alone by the sweeper for 2**attempts seconds, at most this long.
+MAX_BACKOFF = timedelta(minutes=10)
+PROVISION_WAIT = 10.0
+ANAME = "ANAME"  # not pushed: see zones/push/__init__.py
+PROVISIONING_KINDS = frozenset({Nameserver.Kind.BIND, Nameserver.Kind.KNOT})
+
+
+class PushError(Exception):
+    """A push to at least one nameserver failed; the retry (or the sweeper) tries again. Nothing was confirmed."""
+
+
+class PushBusy(Exception):
+    """Another worker is pushing this zone right now; it will see our change too, or our retry will."""
+
+
+# --- a consistent picture of a zone --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    zone: Zone
+    origin: dns.name.Name
+    rrsets: dict[Key, dns.rdataset.Rdataset]  # every RRset but the SOA (and ANAME), names absolute
+
+    @property
+    def version(self) -> int:
+        return self.zone.version
+
+    @property
+    def serial(self) -> int:
+        return self.zone.serial
+
+
+def zone_snapshot(*, zone_id: int) -> Snapshot | None:
+    """The zone's records at one version, without locking writers out: read, then check the version did not move.
+
+    Every committed change set bumps Zone.version in its own transaction, so an unchanged version around the read
+    proves the records read belong to that version. None when the zone no longer exists.
+    """
+    for _ in range(20):
+        zone = Zone.objects.filter(pk=zone_id).first()
+        if zone is None:
+            return None
+        rows = list(
+            Record.objects.filter(rrset__zone_id=zone_id)
+            .exclude(rrset__type=ANAME)
+            .values_list("rrset__name", "rrset__type", "rrset__ttl", "content")
+        )
+        if Zone.objects.filter(pk=zone_id, version=zone.version).exists():
+            origin = records.zone_origin(zone.name)
+            return Snapshot(zone=zone, origin=origin, rrsets=_rdatasets(rows, origin))
+    raise PushError(f"zone {zone_id} kept changing while it was read")
+
+
+def _rdatasets(rows: list[tuple[str, str, int, str]], origin: dns.name.Name) -> dict[Key, dns.rdataset.Rdataset]:
+    result: dict[Key, dns.rdataset.Rdataset] = {}
+    for name, rdtype, ttl, content in rows:
+        key = (records.owner_absolute(name, origin), dns.rdatatype.from_text(rdtype))
+        rdataset = result.get(key)
+        if rdataset is None:
+            rdataset = result[key] = dns.rdataset.Rdataset(dns.rdataclass.IN, key[1], ttl=ttl)
+        rdataset.add(records.rdata_parse(rdtype, content, origin), ttl)
+    return result
+
+
+def soa_rdata(zone: Zone, serial: int) -> dns.rdata.Rdata:
+    text = f"{zone.soa_mname} {zone.soa_rname} {serial} {zone.soa_refresh} {zone.soa_retry} {zone.soa_expire} "
+    return dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.SOA, text + str(zone.soa_minimum))
+
+
+def master_file(snapshot: Snapshot) -> str:
+    """The zone as an RFC 1035 master file (absolute names), the SOA first: a new zone's first content."""
+    zone = snapshot.zone
+    lines = [f"{snapshot.origin} {zone.soa_ttl} IN SOA {soa_rdata(zone, zone.serial)}"]
+    for (name, _), rdataset in sorted(snapshot.rrsets.items()):
+        lines.extend(f"{name} {rdataset.ttl} IN {dns.rdatatype.to_text(rdataset.rdtype)} {r}" for r in rdataset)
+    return "\n".join(lines) + "\n"
+
+
+# --- the journal ---------------------------------------------------------------------------------------------------
+
+
+def journal_changes(*, zone: Zone, since: int, until: int) -> tuple[list[RRsetChange], int] | None:
+    """The RRsets changed after version `since` up to `until`, each in its state at `until`, and the serial at
+    `until`; None when the journal has a gap (the server must then be reconciled instead)."""
+    rows = list(
+        Change.objects.filter(zone=zone, version__gt=since, version__lte=until)
+        .order_by("version")
+        .values_list("serial", "before", "after")
+    )
+    if len(rows) != until - since or not rows:
+        return None
+    origin = records.zone_origin(zone.name)
+    final: dict[tuple[str, str], dict[str, object] | None] = {}
+    for _, before, after in rows:
+        final.update({(entry["name"], entry["type"]): None for entry in before})
+        final.update({(entry["name"], entry["type"]): entry for entry in after})
+    changes = [
+        _change(name, rdtype, entry, origin) for (name, rdtype), entry in sorted(final.items()) if rdtype != ANAME
+    ]
+    return changes, rows[-1][0]
+
+
+def _change(name: str, rdtype: str, entry: dict[str, object] | None, origin: dns.name.Name) -> RRsetChange:
+    owner = records.owner_absolute(name, origin)
+    type_ = dns.rdatatype.from_text(rdtype)
+    if entry is None:
+        return RRsetChange(owner, type_, None)
+    ttl = int(str(entry["ttl"]))
+    rdataset = dns.rdataset.Rdataset(dns.rdataclass.IN, type_, ttl=ttl)
+    for content in entry["records"]:  # type: ignore[attr-defined]
+        rdataset.add(records.rdata_parse(rdtype, str(content), origin), ttl)
+    return RRsetChange(owner, type_, rdataset)
+
+
+# --- delivery to one nameserver ------------------------------------------------------------------------------------
+
+
+def server_of(nameserver: Nameserver) -> transport.Server:
+    key = transport.tsig_key(nameserver.tsig_name, nameserver.tsig_secret, nameserver.tsig_algorithm)
+    return transport.Server(address=nameserver.address, port=nameserver.port, key=key)
+
+
+def changes_send(
+    nameserver: Nameserver, zone: Zone, changes: list[RRsetChange], *, from_soa: dns.rdata.Rdata, serial: int
+) -> None:
+    """Send `changes` and move the server's SOA from `from_soa` (compare-and-swap) to `serial`.
+
+    Above the 64 KB message limit the change set is split; every message carries the SOA it expects and sets the
+    next one (the server's serial advances by one per message, ending at `serial`), so each chunk is a
+    compare-and-swap too and a server never applies a chunk on top of a state we did not expect.
+    """
+    server = server_of(nameserver)
+    origin = records.zone_origin(zone.name)
+    groups = list(transport.chunks(changes))
+    start = int(from_soa.serial)  # type: ignore[attr-defined]
+    last_intermediate = (start + len(groups) - 1) % SERIAL_MODULUS
+    if len(groups) > 1 and not serial_greater(serial, last_intermediate):
+        raise PushError(f"{len(groups)} messages are needed but the serial advances only from {start} to {serial}")
+    expected = from_soa
+    for index, group in enumerate(groups):
+        last = index == len(groups) - 1
+        next_soa = soa_rdata(zone, serial if last else (start + index + 1) % SERIAL_MODULUS)
+        transport.update_send(server, origin, group, soa=next_soa, soa_ttl=zone.soa_ttl, expected_soa=expected)
+        expected = next_soa
+
+
+def _deliver(nameserver: Nameserver, sync: ZoneSync, zone: Zone) -> None:
+    """Bring one nameserver to the zone's current version, or raise; confirms what the server accepted."""
+    if sync.version and sync.serial is not None:
+        delta = journal_changes(zone=zone, since=sync.version, until=zone.version)
+        if delta is not None:
+            changes, serial = delta
+            try:
+                changes_send(nameserver, zone, changes, from_soa=soa_rdata(zone, sync.serial), serial=serial)
+            except transport.PrerequisiteFailed:
+                log.info("%s on %s is not at serial %s: reconciling", zone.name, nameserver.name, sync.serial)
+            except transport.ZoneMissing:
+                if nameserver.kind not in PROVISIONING_KINDS:
+                    raise
+                log.warning("%s vanished from %s: creating it again", zone.name, nameserver.name)
+                _provision(nameserver, sync, zone.pk)
+                return
+            else:
+                _confirm(sync, version=zone.version, serial=serial)
+                return
+    if not sync.version and nameserver.kind in PROVISIONING_KINDS and _provision(nameserver, sync, zone.pk):
+        return
+    zone_reconcile(nameserver=nameserver, sync=sync, zone_id=zone.pk)
+
+
+def _provision(nameserver: Nameserver, sync: ZoneSync, zone_id: int) -> bool:
+    """Create the zone on the server from a snapshot; False when it had the zone already (reconcile it then)."""
+    snapshot = zone_snapshot(zone_id=zone_id)
+    if snapshot is None:
+        return True
+    if not control.zone_add(nameserver, snapshot.zone.name, master_file(snapshot)):
+        return False
+    _await_serial(nameserver, snapshot)
+    _confirm(sync, version=snapshot.version, serial=snapshot.serial)
+    return True
+
+
+def _await_serial(nameserver: Nameserver, snapshot: Snapshot) -> None:
+    # The server loads a new zone in the background; an UPDATE sent before it is loaded would be refused.
+    server = server_of(nameserver)
+    deadline = time.monotonic() + PROVISION_WAIT
+    while time.monotonic() < deadline:
+        soa = transport.soa_query(server, snapshot.origin)
+        if soa is not None and soa.serial == snapshot.serial:  # type: ignore[attr-defined]
+            return
+        time.sleep(0.02)
+    raise PushError(f"{nameserver.name} did not load {snapshot.zone.name} within {PROVISION_WAIT:.0f} s")
+
+
+# --- reconcile and verify ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    name: str
+    type: str
+    database: list[str]
+    server: list[str]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.type}: database {self.database or '(none)'}, server {self.server or '(none)'}"
+
+
+def differences_between(
+    snapshot: Snapshot, server_rrsets: dict[Key, dns.rdataset.Rdataset]
+) -> tuple[list[RRsetChange], list[Difference]]:
+    """What must change on the server to match the database (ignoring the SOA and server-managed types)."""
+    theirs = {k: v for k, v in server_rrsets.items() if k[1] not in transport.SERVER_MANAGED_TYPES}
+    theirs = {k: v for k, v in theirs.items() if dns.rdatatype.to_text(k[1]) != ANAME}
+    changes: list[RRsetChange] = []
+    differences: list[Difference] = []
+    for key in sorted(set(theirs) | set(snapshot.rrsets)):
+        ours, other = snapshot.rrsets.get(key), theirs.get(key)
+        if ours is not None and other is not None and ours == other and ours.ttl == other.ttl:
+            continue
+        changes.append(RRsetChange(key[0], key[1], ours))
+        differences.append(
+            Difference(
+                name=records.owner_relative(key[0], snapshot.origin),
+                type=dns.rdatatype.to_text(key[1]),
+                database=_texts(ours),
+                server=_texts(other),
+            )
+        )
+    return changes, differences
+
+
+def _texts(rdataset: dns.rdataset.Rdataset | None) -> list[str]:
+    return [] if rdataset is None else sorted(f"{rdataset.ttl} {rdata}" for rdata in rdataset)
+
+
+def zone_reconcile(*, nameserver: Nameserver, sync: ZoneSync, zone_id: int) -> list[Difference]:
+    """Transfer the zone from the server and send it the difference to the database; confirm the version sent.
+
+    When the server's serial is not below ours (someone changed the zone there, the server counted on), the zone's
+    serial is first raised past it: a server ignores an SOA whose serial is not greater (RFC 2136 §3.4.2.2).
+    """
+    try:
+        theirs = transport.zone_transfer(server_of(nameserver), _origin(zone_id))
+    except transport.ZoneMissing:
+        if nameserver.kind in PROVISIONING_KINDS and _provision(nameserver, sync, zone_id):
+            return []
+        raise
+    their_soa = theirs.pop((_origin(zone_id), dns.rdatatype.SOA))[0]
+    their_serial = int(their_soa.serial)
+    snapshot = zone_snapshot(zone_id=zone_id)
+    if snapshot is None:
+        return []
+    changes, differences = differences_between(snapshot, theirs)
+    if their_serial == snapshot.serial and not changes and their_soa == soa_rdata(snapshot.zone, snapshot.serial):
+        _confirm(sync, version=snapshot.version, serial=snapshot.serial)
+        return []
+    if not serial_greater(snapshot.serial, their_serial):
+        actor = Actor.cli(f"push pipeline (serial of {nameserver.name} was ahead)")
+        zone_serial_raise(zone=snapshot.zone, above=their_serial, actor=actor)
+        snapshot = zone_snapshot(zone_id=zone_id)
+        if snapshot is None:
+            return []
+        changes, differences = differences_between(snapshot, theirs)
+    changes_send(nameserver, snapshot.zone, changes, from_soa=their_soa, serial=snapshot.serial)
+    _confirm(sync, version=snapshot.version, serial=snapshot.serial)
+    return differences
+
+
+def _origin(zone_id: int) -> dns.name.Name:
+    return records.zone_origin(Zone.objects.values_list("name", flat=True).get(pk=zone_id))
+
+
+@dataclass
+class VerifyReport:
+    zone: str
+    nameserver: str
+    differences: list[Difference] = field(default_factory=list)
+    pending: bool = False  # the server is behind on a change not yet pushed: not drift
+    error: str = ""
+    repaired: bool = False
+
+    @property
+    def clean(self) -> bool:
+        return not self.differences and not self.error
+
+
+def zone_verify(*, zone: Zone, nameserver: Nameserver, repair: bool) -> VerifyReport:
+    """Compare the zone on the server (AXFR) with the database; with `repair`, send the server the difference."""
+    report = VerifyReport(zone=zone.name, nameserver=nameserver.name)
+    with zone_push_lock(zone.pk, blocking=True):
+        sync = _sync(zone, nameserver)
+        try:
+            _compare(report, nameserver, sync, zone.pk)
+            if repair and report.differences and not report.pending:
+                zone_reconcile(nameserver=nameserver, sync=sync, zone_id=zone.pk)
+                report.repaired = True
+        except (TransportError, ControlError, PushError) as exc:
+            report.error = str(exc)
+    if report.differences and not report.pending:
+        log.warning("%s on %s differs from the database: %s", zone.name, nameserver.name, report.differences)
+    return report
+
+
+def _compare(report: VerifyReport, nameserver: Nameserver, sync: ZoneSync, zone_id: int) -> None:
+    snapshot = zone_snapshot(zone_id=zone_id)
+    if snapshot is None:
+        return
+    theirs = transport.zone_transfer(server_of(nameserver), snapshot.origin)
+    their_soa = theirs.pop((snapshot.origin, dns.rdatatype.SOA))[0]
+    _, report.differences = differences_between(snapshot, theirs)
+    our_soa = soa_rdata(snapshot.zone, snapshot.serial)
+    if their_soa != our_soa:
+        report.differences.append(Difference("@", "SOA", [str(our_soa)], [str(their_soa)]))
+    report.pending = bool(report.differences) and sync.version != snapshot.version
+
+
+# --- the push of one zone to every enabled nameserver ---------------------------------------------------------------
+
+
+def zone_push(*, zone_id: int, blocking: bool = False) -> None:
+    """Bring every enabled nameserver up to the zone's current version.
+
+    One push per zone runs at a time (PushBusy when another holds the zone and `blocking` is false). Changes that
+    arrive meanwhile are carried by the same push: it keeps going until no server that is still answering is behind.
+    Raises PushError naming the servers that failed; what they did accept stays confirmed.
+    """
+    with zone_push_lock(zone_id, blocking=blocking) as acquired:
+        if not acquired:
+            raise PushBusy(f"zone {zone_id} is being pushed by another worker")
+        failures = _push_rounds(zone_id)
+    if failures:
+        raise PushError("; ".join(f"{name}: {error}" for name, error in sorted(failures.items())))
+
+
+def _push_rounds(zone_id: int) -> dict[str, str]:
+    failures: dict[str, str] = {}
+    for _ in range(MAX_ROUNDS):
+        zone = Zone.objects.filter(pk=zone_id).first()
+        if zone is None:
+            return failures
+        behind = [(ns, sync) for ns, sync in _syncs(zone) if sync.version != zone.version and ns.name not in failures]
+        if not behind:
+            return failures
+        for nameserver, sync in behind:
+            try:
+                _deliver(nameserver, sync, zone)
+            except (TransportError, ControlError, PushError) as exc:
+                _fail(sync, str(exc))
+                failures[nameserver.name] = str(exc)
+                log.warning("push of %s to %s failed: %s", zone.name, nameserver.name, exc)
+    return failures
+
+
+def _syncs(zone: Zone) -> list[tuple[Nameserver, ZoneSync]]:
+    return [(ns, _sync(zone, ns)) for ns in Nameserver.objects.filter(enabled=True)]
+
+
+def _sync(zone: Zone, nameserver: Nameserver) -> ZoneSync:
+    try:
+        sync, _ = ZoneSync.objects.get_or_create(zone=zone, nameserver=nameserver)
+    except IntegrityError:  # the zone was deleted meanwhile
+        raise PushError(f"zone {zone.name} is gone") from None
+    return sync
+
+
+def _confirm(sync: ZoneSync, *, version: int, serial: int) -> None:
+    """Compare-and-set: move the confirmed version forward only from the version this push started from."""
+    now = timezone.now()
+    updated = ZoneSync.objects.filter(pk=sync.pk, version=sync.version).update(
+        version=version, serial=serial, last_error="", attempts=0, last_attempt=now, last_success=now, next_attempt=None
+    )
+    if not updated:
+        sync.refresh_from_db()
+        log.warning("zone sync %s moved under us; keeping its version %s", sync.pk, sync.version)
+        return
+    sync.version, sync.serial, sync.attempts, sync.last_error = version, serial, 0, ""
+
+
+def _fail(sync: ZoneSync, error: str) -> None:
+    attempts = sync.attempts + 1
+    now = timezone.now()
+    ZoneSync.objects.filter(pk=sync.pk).update(
+        last_error=error[:2000], attempts=attempts, last_attempt=now, next_attempt=now + backoff(attempts)
+    )
+    sync.attempts, sync.last_error = attempts, error
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential with full jitter: 1, 2, 4 ... seconds, at most MAX_BACKOFF; spreads retries of many zones."""
+    ceiling = min(2.0 ** max(attempts - 1, 0), MAX_BACKOFF.total_seconds())
+    return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))  # noqa: S311 (jitter, not a secret)
+
+
+# --- zones coming and going ---------------------------------------------------------------------------------------
+
+
+def zone_deprovision(*, zone_name: str) -> None:
+    """Delete a zone that is gone from the database from every enabled server that creates zones.
+
+    A zone of that name created again meanwhile stays: its push re-creates or reconciles it on the servers.
+    """
+    if Zone.objects.filter(name=zone_name).exists():
+        return
+    errors = []
+    for nameserver in Nameserver.objects.filter(enabled=True, kind__in=PROVISIONING_KINDS):
+        try:
+            control.zone_remove(nameserver, zone_name)
+        except ControlError as exc:
+            errors.append(f"{nameserver.name}: {exc}")
+    if errors:
+        raise PushError("; ".join(errors))
+
+
+def nameserver_create(
+    *,
+    name: str,
+    address: str,
+    port: int,
+    kind: str,
+    tsig_name: str,
+    tsig_algorithm: str,
+    tsig_secret: str,
+    control_path: str = "",
+    zone_directory: str = "",
+    actor: Actor,
+) -> Nameserver:
+    """Register a nameserver; the sweeper then pushes every zone to it (zones it lacks are created if it can)."""
+    transport.tsig_key(tsig_name, tsig_secret, tsig_algorithm)  # raises on a malformed secret or algorithm
+    if kind in PROVISIONING_KINDS and not zone_directory:
+        raise ValueError(f"a {kind} nameserver needs a zone directory")
+    nameserver = Nameserver(
+        name=name,
+        address=address,
+        port=port,
+        kind=kind,
+        tsig_name=tsig_name,
+        tsig_algorithm=tsig_algorithm,
+        tsig_secret=tsig_secret,
+        control=control_path,
+        zone_directory=zone_directory,
+    )
+    nameserver.full_clean()
+    nameserver.save()
+    log.info("nameserver %s (%s, %s#%s) added by %s", name, kind, address, port, actor.label)
+    return nameserver
+
+
+def zones_verify(*, zone_names: list[str] | None, repair: bool) -> list[VerifyReport]:
+    """Verify the named zones (all when None) on every enabled nameserver."""
+    zones = Zone.objects.all() if zone_names is None else Zone.objects.filter(name__in=zone_names)
+    nameservers = list(Nameserver.objects.filter(enabled=True))
+    return [zone_verify(zone=zone, nameserver=ns, repair=repair) for zone in zones.iterator() for ns in nameservers]

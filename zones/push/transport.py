@@ -1,0 +1,162 @@
+"""DNS on the wire: RFC 2136 UPDATE messages signed with TSIG over TCP, AXFR and SOA queries (dnspython)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.query
+import dns.rcode
+import dns.rdata
+import dns.rdataclass
+import dns.rdataset
+import dns.rdatatype
+import dns.tsig
+import dns.update
+import dns.xfr
+import dns.zone
+
+# A DNS message over TCP holds at most 65,535 bytes. Leave room for the header, the zone section, the SOA
+# prerequisite and replacement, and the TSIG record.
+MESSAGE_BUDGET = 60_000
+TIMEOUT = 10.0
+AXFR_LIFETIME = 120.0
+# Types the server maintains itself (DNSSEC signing, its own state); never compared or pushed.
+SERVER_MANAGED_TYPES = frozenset(
+    dns.rdatatype.from_text(t) for t in ("SOA", "RRSIG", "NSEC", "NSEC3", "NSEC3PARAM", "DNSKEY", "CDS", "CDNSKEY")
+) | {dns.rdatatype.RdataType.make(65534)}  # BIND's private signing-state records
+
+Key = tuple[dns.name.Name, dns.rdatatype.RdataType]
+
+
+class TransportError(Exception):
+    """The server could not be reached, did not answer in time, or answered with an error."""
+
+
+class PrerequisiteFailed(TransportError):
+    """The server's SOA is not the one we last confirmed (NXRRSET): somebody else changed the zone."""
+
+
+class ZoneMissing(TransportError):
+    """The server is not authoritative for the zone (NOTAUTH, NOTZONE, REFUSED on transfer)."""
+
+
+@dataclass(frozen=True)
+class Server:
+    address: str
+    port: int
+    key: dns.tsig.Key
+
+
+@dataclass(frozen=True)
+class RRsetChange:
+    """The state an RRset must have on the server: `rdataset` None means the RRset must not exist."""
+
+    name: dns.name.Name
+    rdtype: dns.rdatatype.RdataType
+    rdataset: dns.rdataset.Rdataset | None
+
+    def wire_size(self) -> int:
+        # A deletion costs one RR without data; a replacement adds each record (uncompressed: an upper bound).
+        owner = len(self.name.to_wire() or b"") + 10
+        size = owner
+        if self.rdataset is not None:
+            size += sum(owner + len(rdata.to_wire() or b"") for rdata in self.rdataset)
+        return size
+
+
+def tsig_key(name: str, secret: str, algorithm: str) -> dns.tsig.Key:
+    return dns.tsig.Key(name, secret, algorithm)
+
+
+def chunks(changes: Iterable[RRsetChange], budget: int = MESSAGE_BUDGET) -> Iterator[list[RRsetChange]]:
+    """Group RRset changes into messages below the 64 KB limit, never splitting one RRset across messages."""
+    chunk: list[RRsetChange] = []
+    size = 0
+    for change in changes:
+        cost = change.wire_size()
+        if chunk and size + cost > budget:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(change)
+        size += cost
+    yield chunk
+
+
+def update_send(
+    server: Server,
+    origin: dns.name.Name,
+    changes: list[RRsetChange],
+    *,
+    soa: dns.rdata.Rdata,
+    soa_ttl: int,
+    expected_soa: dns.rdata.Rdata | None,
+) -> None:
+    """Send one UPDATE: each RRset as delete-RRset + add (replaying it is harmless), the SOA replaced last.
+
+    With `expected_soa` the message carries the prerequisite that the server's SOA is exactly that: a compare-and-swap
+    that fails (PrerequisiteFailed) instead of applying a change set on top of a state we did not expect.
+    """
+    message = dns.update.UpdateMessage(origin, keyring=server.key)
+    if expected_soa is not None:
+        message.present(origin, expected_soa)
+    for change in changes:
+        if change.rdataset is None:
+            message.delete(change.name, change.rdtype)
+        else:
+            message.replace(change.name, change.rdataset)
+    message.replace(origin, soa_ttl, soa)
+    response = _exchange(server, message)
+    rcode = response.rcode()
+    if rcode == dns.rcode.NXRRSET:
+        raise PrerequisiteFailed("the server's SOA is not the one last confirmed")
+    if rcode in (dns.rcode.NOTAUTH, dns.rcode.NOTZONE):
+        raise ZoneMissing(f"the server is not authoritative for {origin} ({dns.rcode.to_text(rcode)})")
+    if rcode != dns.rcode.NOERROR:
+        raise TransportError(f"UPDATE answered {dns.rcode.to_text(rcode)}")
+
+
+def soa_query(server: Server, origin: dns.name.Name) -> dns.rdata.Rdata | None:
+    """The server's SOA of the zone over TCP, or None when it does not serve the zone."""
+    query = dns.message.make_query(origin, dns.rdatatype.SOA)
+    response = _exchange(server, query)
+    if response.rcode() != dns.rcode.NOERROR or not response.flags & dns.flags.AA:
+        return None
+    for rrset in response.answer:
+        if rrset.rdtype == dns.rdatatype.SOA and rrset.name == origin:
+            soa: dns.rdata.Rdata = rrset[0]
+            return soa
+    return None
+
+
+def zone_transfer(server: Server, origin: dns.name.Name) -> dict[Key, dns.rdataset.Rdataset]:
+    """AXFR the zone (TSIG-signed): every RRset including the SOA, names absolute. ZoneMissing if not served."""
+    zone = dns.zone.Zone(origin, relativize=False)
+    query, _ = dns.xfr.make_query(zone, keyring=server.key)
+    try:
+        dns.query.inbound_xfr(
+            server.address, zone, query=query, port=server.port, timeout=TIMEOUT, lifetime=AXFR_LIFETIME
+        )
+    except dns.xfr.TransferError as exc:
+        if exc.rcode in (dns.rcode.NOTAUTH, dns.rcode.NOTZONE, dns.rcode.REFUSED, dns.rcode.SERVFAIL):
+            raise ZoneMissing(f"AXFR of {origin} answered {dns.rcode.to_text(exc.rcode)}") from None
+        raise TransportError(f"AXFR of {origin} failed: {exc}") from None
+    except (OSError, EOFError, dns.exception.DNSException) as exc:
+        raise TransportError(f"AXFR of {origin} failed: {_describe(exc)}") from None
+    return {(name, rdataset.rdtype): rdataset for name, rdataset in zone.iterate_rdatasets()}
+
+
+def _exchange(server: Server, message: dns.message.Message) -> dns.message.Message:
+    try:
+        return dns.query.tcp(message, server.address, port=server.port, timeout=TIMEOUT)
+    except (OSError, EOFError, dns.exception.DNSException) as exc:
+        # PeerBadSignature / PeerBadKey mean a wrong TSIG secret or key name; the message says which.
+        raise TransportError(f"{server.address}#{server.port}: {_describe(exc)}") from None
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
