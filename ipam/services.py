@@ -246,9 +246,9 @@ def _check_length(pool: Pool, wanted: Block | None, length: int | None, status: 
 
 
 def _insert(allocation: Allocation) -> None:
+    # No savepoint of its own: the error leaves through the caller's atomic block, which rolls the whole change back.
     try:
-        with transaction.atomic():
-            allocation.save()
+        allocation.save()
     except IntegrityError:
         # The free table said the block was free, yet the database refuses it: a row was written around the services.
         log.exception("free table of pool %s disagrees with its allocations", allocation.pool_id)

@@ -1,0 +1,130 @@
+"""Reads of address space: utilisation per pool and per account, lookups by address, reverse DNS views."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Count, QuerySet
+
+from ipam.models import Allocation, Pool, Status
+from ipam.prefixes import BITS, key
+from panel.models import Account
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Addresses and prefixes in one state (or in several added up)."""
+
+    prefixes: int = 0
+    addresses: int = 0
+
+
+@dataclass(frozen=True)
+class PoolUtilisation:
+    pool: Pool
+    size: int
+    active: Usage
+    reserved: Usage
+    quarantined: Usage
+    free: Usage
+    largest_free: int | None  # the length of the largest free block, None when the pool is full
+
+    @property
+    def used(self) -> Usage:
+        return _sum([self.active, self.reserved, self.quarantined])
+
+    @property
+    def percent_used(self) -> float:
+        return 100.0 * self.used.addresses / self.size
+
+
+def _usage(family: int, per_length: dict[str, int]) -> Usage:
+    bits = BITS[family]
+    return Usage(
+        prefixes=sum(per_length.values()),
+        addresses=sum(count << (bits - int(length)) for length, count in per_length.items()),
+    )
+
+
+def _sum(usages: Iterable[Usage]) -> Usage:
+    usages = list(usages)
+    return Usage(sum(u.prefixes for u in usages), sum(u.addresses for u in usages))
+
+
+def pool_utilisation(*, pool: Pool) -> PoolUtilisation:
+    """From the counts the services keep on the pool row: no scan, however many allocations the pool holds."""
+    counts: dict[str, dict[str, int]] = pool.counts
+    free = counts.get("free", {})
+    return PoolUtilisation(
+        pool=pool,
+        size=pool.block.size,
+        active=_usage(pool.family, counts.get(Status.ACTIVE, {})),
+        reserved=_usage(pool.family, counts.get(Status.RESERVED, {})),
+        quarantined=_usage(pool.family, counts.get(Status.QUARANTINED, {})),
+        free=_usage(pool.family, free),
+        largest_free=min((int(length) for length in free), default=None),
+    )
+
+
+def pools_utilisation() -> list[PoolUtilisation]:
+    return [pool_utilisation(pool=pool) for pool in Pool.objects.all()]
+
+
+@dataclass(frozen=True)
+class AccountUtilisation:
+    account: Account
+    family: int
+    active: Usage
+    reserved: Usage
+
+
+def account_utilisation(*, account: Account) -> list[AccountUtilisation]:
+    """Per address family, what the account holds (active) and what is kept for it (reserved). One grouped query."""
+    rows = (
+        Allocation.objects.filter(account=account, status__in=[Status.ACTIVE, Status.RESERVED])
+        .values_list("pool__family", "status", "length")
+        .annotate(n=Count("id"))
+    )
+    grouped: dict[tuple[int, str], dict[str, int]] = {}
+    for family, status, length, count in rows:
+        grouped.setdefault((family, status), {})[str(length)] = count
+    families = sorted({family for family, _ in grouped})
+    return [
+        AccountUtilisation(
+            account=account,
+            family=family,
+            active=_usage(family, grouped.get((family, Status.ACTIVE), {})),
+            reserved=_usage(family, grouped.get((family, Status.RESERVED), {})),
+        )
+        for family in families
+    ]
+
+
+def allocations_of(*, accounts: Sequence[Account] | QuerySet[Account]) -> QuerySet[Allocation]:
+    """The allocations a customer may see: active and reserved blocks of their accounts (not quarantined ones)."""
+    return (
+        Allocation.objects.filter(account__in=accounts, status__in=[Status.ACTIVE, Status.RESERVED])
+        .select_related("pool", "account")
+        .order_by("pool__family", "start")
+    )
+
+
+def allocation_containing(*, family: int, address: int) -> Allocation | None:
+    """The allocation (any pool of the family) that holds `address`, in two indexed lookups."""
+    pool = _pool_containing(family, address)
+    if pool is None:
+        return None
+    allocation = (
+        Allocation.objects.filter(pool=pool, start__lte=key(address)).select_related("pool").order_by("-start").first()
+    )
+    if allocation is None or not allocation.block.contains_address(address):
+        return None
+    return allocation
+
+
+def _pool_containing(family: int, address: int) -> Pool | None:
+    pool = Pool.objects.filter(family=family, start__lte=key(address)).order_by("-start").first()
+    if pool is None or not pool.block.contains_address(address):
+        return None
+    return pool
