@@ -19,7 +19,7 @@ from django.db import connection  # noqa: E402
 from panel.actors import Actor  # noqa: E402
 from zones import selectors  # noqa: E402
 from zones.models import Zone  # noqa: E402
-from zones.services import Add, Replace, account_create, zone_apply, zone_create  # noqa: E402
+from zones.services import Add, Operation, Replace, account_create, zone_apply, zone_create  # noqa: E402
 
 WRITERS = 16
 ROUNDS = 10
@@ -39,7 +39,10 @@ def main() -> None:
         try:
             barrier.wait()
             for round_ in range(ROUNDS):
-                changes = [Replace("host", "A", (f"10.9.0.{index}",)), Add(f"w{index}", "TXT", f'"round {round_}"')]
+                changes: list[Operation] = [
+                    Replace("host", "A", (f"10.9.0.{index}",)),
+                    Add(f"w{index}", "TXT", f'"round {round_}"'),
+                ]
                 result = zone_apply(zone=Zone.objects.get(pk=zone.pk), changes=changes, actor=actor)
                 if not result.ok:
                     failures.append("; ".join(result.errors))
