@@ -159,8 +159,24 @@ CELERY_TASK_IGNORE_RESULT = True
 
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Account API keys (HTTP Basic key:secret, or a bearer token from POST /login) serve the DNS and IPAM APIs.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["panel.apikeys.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_RATES": {
+        "apikey": env_str("API_THROTTLE_PER_KEY", "600/min"),
+        "address": env_str("API_THROTTLE_PER_ADDRESS", "1200/min"),
+        "zone": env_str("API_THROTTLE_PER_ZONE", "600/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {"TITLE": "ctrlpanel API", "VERSION": "2.0.0"}
+# Lifetime of the bearer tokens that POST /login issues for an API key.
+API_TOKEN_LIFETIME = env_int("API_TOKEN_LIFETIME", 3600)
+# Dynamic DNS: the TTL of records it creates, and how many updates of one host per window count as abuse.
+DYNDNS_TTL = env_int("DYNDNS_TTL", 60)
+DYNDNS_UPDATES_PER_HOST = env_int("DYNDNS_UPDATES_PER_HOST", 60)
+DYNDNS_FAILURES_PER_CLIENT = env_int("DYNDNS_FAILURES_PER_CLIENT", 20)
+DYNDNS_WINDOW = env_int("DYNDNS_WINDOW", 600)
 
 LOGGING: dict[str, Any] = {
     "version": 1,

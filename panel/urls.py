@@ -9,4 +9,6 @@ urlpatterns = [
     path("", views.root, name="root"),
     path("admin/", admin.site.urls),
     path("", include("zones.legacy.urls")),
+    path("", include("zones.api.urls")),
+    path("", include("zones.dyndns.urls")),
 ]

@@ -1,0 +1,233 @@
+from __future__ import annotations
+
+import pytest
+
+from zones.models import Change, Nameserver, ZoneSync
+from zones.selectors import zone_records
+from zones.services import zone_create
+
+R = "/dns/v2/zones/example.com/records"
+
+
+def rows(zone):
+    return {(r.name, r.type, r.content) for r in zone_records(zone=zone) if (r.name, r.type) != ("@", "NS")}
+
+
+def test_zones_lists_only_the_accounts_own_zones(api, zone, other_account, cli_actor):
+    zone_create(name="example.net", account=other_account, actor=cli_actor)
+    assert api.get("/dns/v2/zones").body == {"zones": ["example.com"]}
+
+
+def test_post_adds_records_with_the_per_type_fields(api, zone):
+    body = {
+        "records": [
+            {"host": "www", "ttl": 300, "type": "A", "data": "192.0.2.1"},
+            {"host": "@", "type": "MX", "data": "mail", "mx_priority": 10},
+            {
+                "host": "_sip._tcp",
+                "type": "SRV",
+                "data": "sip.example.com.",
+                "srv_priority": 1,
+                "srv_weight": 2,
+                "srv_port": 5060,
+            },
+            {"host": "t", "type": "TXT", "data": 'v=spf1 "quoted" -all'},
+            {"host": "@", "type": "CAA", "data": "letsencrypt.org", "caa_flags": 0, "caa_tag": "issue"},
+        ]
+    }
+    reply = api.post(R, body)
+    assert reply.status == 200, reply.body
+    assert reply.body["records_added"] == 5
+    assert rows(zone) == {
+        ("www", "A", "192.0.2.1"),
+        ("@", "MX", "10 mail.example.com."),
+        ("_sip._tcp", "SRV", "1 2 5060 sip.example.com."),
+        ("t", "TXT", '"v=spf1 \\"quoted\\" -all"'),
+        ("@", "CAA", '0 issue "letsencrypt.org"'),
+    }
+    listed = api.get(R + "?exclude-generated=1").body["records"]
+    assert {"host": "@", "ttl": 3600, "type": "MX", "data": "mail.example.com.", "mx_priority": 10} in listed
+    assert {"host": "t", "ttl": 3600, "type": "TXT", "data": 'v=spf1 "quoted" -all'} in listed
+    srv = next(r for r in listed if r["type"] == "SRV")
+    assert (srv["srv_priority"], srv["srv_weight"], srv["srv_port"], srv["data"]) == (1, 2, 5060, "sip.example.com.")
+
+
+def test_posting_a_record_that_exists_adds_nothing(api, zone):
+    record = {"records": [{"host": "www", "type": "A", "data": "192.0.2.1"}]}
+    assert api.post(R, record).body["records_added"] == 1
+    version = zone.__class__.objects.get(pk=zone.pk).version
+    assert api.post(R, record).body["records_added"] == 0
+    assert zone.__class__.objects.get(pk=zone.pk).version == version
+
+
+def test_put_on_host_and_type_replaces_exactly_that_rrset(api, zone):
+    api.post(
+        R,
+        {
+            "records": [
+                {"host": "www", "type": "A", "data": "192.0.2.1"},
+                {"host": "www", "type": "AAAA", "data": "2001:db8::1"},
+            ]
+        },
+    )
+    reply = api.put(R + "/www/A", {"records": [{"ttl": 60, "data": "192.0.2.2"}, {"ttl": 60, "data": "192.0.2.3"}]})
+    assert reply.body == {"records_added": 2, "records_removed": 1, "message": "2 records added, 1 records removed"}
+    assert rows(zone) == {("www", "A", "192.0.2.2"), ("www", "A", "192.0.2.3"), ("www", "AAAA", "2001:db8::1")}
+
+
+def test_put_of_a_record_outside_the_urls_host_is_refused(api, zone):
+    reply = api.put(R + "/www/A", {"records": [{"host": "ftp", "type": "A", "data": "192.0.2.2"}]})
+    assert reply.status == 400
+    assert "outside the host and type" in reply.body["errors"][0]
+
+
+def test_put_on_the_whole_zone_replaces_everything_but_the_providers_records(api, zone):
+    api.post(R, {"records": [{"host": "old", "type": "A", "data": "192.0.2.1"}]})
+    reply = api.put(R, {"records": [{"host": "new", "type": "A", "data": "192.0.2.2"}]})
+    assert reply.status == 200, reply.body
+    assert rows(zone) == {("new", "A", "192.0.2.2")}
+    assert {r.content for r in zone_records(zone=zone) if r.type == "NS"} == {
+        "ns1.ctrlpanel.test.",
+        "ns2.ctrlpanel.test.",
+    }
+
+
+def test_a_get_sent_back_as_a_put_changes_nothing(api, zone):
+    api.post(R, {"records": [{"host": "www", "type": "A", "data": "192.0.2.1"}]})
+    before = zone.__class__.objects.get(pk=zone.pk).version
+    reply = api.put(R, {"records": api.get(R).body["records"]})
+    assert reply.status == 200, reply.body
+    assert (reply.body["records_added"], reply.body["records_removed"]) == (0, 0)
+    assert zone.__class__.objects.get(pk=zone.pk).version == before
+
+
+def test_delete_with_data_removes_only_the_matching_record(api, zone):
+    api.post(
+        R,
+        {
+            "records": [
+                {"host": "_acme-challenge", "type": "TXT", "data": "one"},
+                {"host": "_acme-challenge", "type": "TXT", "data": "two"},
+            ]
+        },
+    )
+    reply = api.delete(R + "/_acme-challenge/TXT?data=one")
+    assert reply.body["records_removed"] == 1
+    assert rows(zone) == {("_acme-challenge", "TXT", '"two"')}
+
+
+def test_delete_of_the_whole_zone_keeps_soa_and_apex_ns(api, zone):
+    api.post(R, {"records": [{"host": "a", "type": "A", "data": "192.0.2.1"}]})
+    assert api.delete(R).body["records_removed"] == 1
+    assert rows(zone) == set()
+    assert len([r for r in zone_records(zone=zone) if r.type == "NS"]) == 2
+
+
+def test_get_filters_by_host_type_and_data(api, zone):
+    api.post(
+        R,
+        {
+            "records": [
+                {"host": "a", "type": "A", "data": "192.0.2.1"},
+                {"host": "a", "type": "A", "data": "192.0.2.2"},
+                {"host": "b", "type": "A", "data": "192.0.2.1"},
+            ]
+        },
+    )
+    assert len(api.get(R + "/a").body["records"]) == 2
+    assert api.get(R + "/a/A?data=192.0.2.2").body["records"] == [
+        {"host": "a", "ttl": 3600, "type": "A", "data": "192.0.2.2"}
+    ]
+    assert api.get(R + "/nothing/A").body == {"records": []}
+
+
+def test_generated_records_are_shown_unless_excluded(api, zone):
+    types = {r["type"] for r in api.get(R).body["records"]}
+    assert types == {"SOA", "NS"}
+    assert api.get(R + "?exclude-generated=true&exclude-template=true").body == {"records": []}
+
+
+def test_the_whole_zone_reads_and_writes_as_a_master_file(api, zone):
+    text = "$ORIGIN example.com.\n$TTL 300\nwww IN A 192.0.2.7\nmail 60 IN MX 10 mx.example.net.\n"
+    reply = api.put(R, text, content_type="text/dns")
+    assert reply.status == 200, reply.body
+    assert rows(zone) == {("www", "A", "192.0.2.7"), ("mail", "MX", "10 mx.example.net.")}
+    master = api.get(R, HTTP_ACCEPT="text/dns")
+    assert master.status == 200
+    assert master.headers["Content-Type"].startswith("text/dns")
+    assert "www 300 IN A 192.0.2.7" in master.body
+
+
+def test_a_master_file_that_does_not_parse_is_a_400(api, zone):
+    reply = api.put(R, "www IN A not-an-address\n", content_type="text/dns")
+    assert reply.status == 400
+
+
+def test_every_write_is_journalled_as_the_api_key_from_the_client_address(api, key, zone):
+    api.post(R, {"records": [{"host": "www", "type": "A", "data": "192.0.2.1"}]})
+    change = Change.objects.filter(zone=zone).latest("version")
+    assert (change.interface, change.actor, change.client_address) == ("api", f"API key {key.key.key_id}", "192.0.2.50")
+
+
+def test_invalid_records_are_reported_all_at_once(api, zone):
+    reply = api.post(
+        R,
+        {
+            "records": [
+                {"host": "a", "type": "A", "data": "nope"},
+                {"host": "b", "type": "MX", "data": "mx.example.net."},
+            ]
+        },
+    )
+    assert reply.status == 400
+    assert [e.split(":")[0] for e in reply.body["errors"]] == ["records[0]", "records[1]"]
+
+
+def test_malformed_json_is_a_400_in_the_error_shape(api, zone):
+    reply = api.request("POST", R, "{not json", content_type="application/json; charset=utf-8")
+    assert reply.status == 400
+    assert set(reply.body) == {"error"}
+
+
+def test_an_unknown_zone_is_a_404(api, zone):
+    assert api.get("/dns/v2/zones/example.org/records").status == 404
+
+
+def test_requests_without_or_with_wrong_credentials_are_401(api_as, key, zone):
+    assert api_as(None).get("/dns/v2/zones").status == 401
+    wrong = api_as(None).get("/dns/v2/zones", HTTP_AUTHORIZATION="Basic " + "eDp5")  # x:y
+    assert wrong.status == 401
+    assert wrong.body == {"error": "invalid API key credentials"}
+
+
+def test_verify_is_200_when_every_nameserver_is_current_and_409_otherwise(api, zone):
+    assert api.get(R + "?verify").status == 200
+    server = Nameserver.objects.create(name="ns1", address="127.0.0.1", tsig_name="k", tsig_secret="c2VjcmV0")
+    assert api.get(R + "?verify").status == 409
+    ZoneSync.objects.create(zone=zone, nameserver=server, version=zone.__class__.objects.get(pk=zone.pk).version)
+    assert api.get(R + "?verify").status == 200
+    assert api.post(R + "?verify", {"records": [{"host": "a", "type": "A", "data": "192.0.2.1"}]}).status == 409
+
+
+def test_the_dynamic_endpoint_points_a_host_at_the_caller(api_as, key, zone):
+    assert api_as(key, "198.51.100.7").put("/dns/v2/dynamic/home.example.com").status == 200
+    assert api_as(key, "2001:db8::7").post("/dns/v2/dynamic/home.example.com").status == 200
+    assert set(rows(zone)) == {("home", "A", "198.51.100.7"), ("home", "AAAA", "2001:db8::7")}
+
+
+@pytest.mark.parametrize("path", ["/dns/v2/zones", R])
+def test_throttling_answers_429_with_retry_after(api, zone, path, monkeypatch):
+    from zones.api.throttling import KeyThrottle
+
+    monkeypatch.setattr(KeyThrottle, "THROTTLE_RATES", {"apikey": "2/min"})
+    assert [api.get(path).status for _ in range(3)] == [200, 200, 429]
+    assert int(api.get(path).headers["Retry-After"]) > 0
+
+
+def test_the_zone_throttle_is_shared_by_every_key(api_as, make_key, zone, monkeypatch):
+    from zones.api.throttling import ZoneThrottle
+
+    monkeypatch.setattr(ZoneThrottle, "THROTTLE_RATES", {"zone": "2/min"})
+    first, second = api_as(make_key()), api_as(make_key(), "192.0.2.99")
+    assert [first.get(R).status, second.get(R).status, second.get(R).status] == [200, 200, 429]
+    assert second.get("/dns/v2/zones").status == 200  # other zones (and the zone list) are unaffected

@@ -1,0 +1,81 @@
+"""Reads for the REST API and Dynamic DNS: zones a key may see, records by host and type, nameserver currency."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from panel.apikeys import apikey_allows_record, apikey_allows_zone
+from panel.models import ApiKey
+from zones import records
+from zones.models import Nameserver, Record, Zone, ZoneSync
+from zones.records import RecordError
+
+# RRsets that belong to the provider: shown as "generated", never written through the API.
+GENERATED = frozenset({("@", "SOA"), ("@", "NS")})
+
+
+@dataclass
+class RRsetView:
+    ttl: int
+    contents: list[str] = field(default_factory=list)
+
+
+RRsets = dict[tuple[str, str], RRsetView]
+
+
+def zones_for_key(key: ApiKey) -> list[str]:
+    names = Zone.objects.filter(account_id=key.account_id).order_by("name").values_list("name", flat=True)
+    return [name for name in names if apikey_allows_zone(key, zone_name=name, account_id=key.account_id)]
+
+
+def zone_for_key(key: ApiKey, name: str) -> Zone | None:
+    """The zone `name` if the key may see it; None alike for a missing zone and another account's (no oracle)."""
+    try:
+        normalized = records.zone_name_normalize(name)
+    except RecordError:
+        return None
+    zone = Zone.objects.filter(name=normalized, account_id=key.account_id).first()
+    if zone is None or not apikey_allows_zone(key, zone_name=zone.name, account_id=zone.account_id):
+        return None
+    return zone
+
+
+def zone_for_fqdn(fqdn: str) -> tuple[Zone, str] | None:
+    """The zone holding the domain name `fqdn` (the longest matching zone name) and the name relative to it."""
+    labels = fqdn.lower().rstrip(".").split(".")
+    suffixes = [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    candidates = sorted(Zone.objects.filter(name__in=suffixes), key=lambda z: len(z.name), reverse=True)
+    zone = candidates[0] if candidates else None
+    if zone is None:
+        return None
+    relative = ".".join(labels[: len(labels) - len(zone.name.split("."))]) or "@"
+    return zone, relative
+
+
+def rrsets_matching(*, zone: Zone, host: str | None = None, rdtype: str | None = None) -> RRsets:
+    """The zone's RRsets at `host` of `rdtype` (None: any), in one query, keyed by (host, type)."""
+    rows = Record.objects.filter(rrset__zone=zone)
+    if host is not None:
+        rows = rows.filter(rrset__name=host)
+    if rdtype is not None:
+        rows = rows.filter(rrset__type=rdtype)
+    result: RRsets = defaultdict(lambda: RRsetView(ttl=0))
+    for name, rtype, ttl, content in rows.values_list("rrset__name", "rrset__type", "rrset__ttl", "content"):
+        view = result[(name, rtype)]
+        view.ttl = ttl
+        view.contents.append(content)
+    return dict(result)
+
+
+def rrsets_visible(*, zone: Zone, key: ApiKey, host: str | None, rdtype: str | None) -> RRsets:
+    """rrsets_matching, less what the key's scope hides."""
+    found = rrsets_matching(zone=zone, host=host, rdtype=rdtype)
+    return {k: v for k, v in found.items() if apikey_allows_record(key, host=k[0], rdtype=k[1])}
+
+
+def zone_nameservers_current(zone: Zone) -> bool:
+    """True when every enabled nameserver has confirmed the zone's current version (vacuously true with none)."""
+    enabled = Nameserver.objects.filter(enabled=True)
+    current = ZoneSync.objects.filter(zone=zone, nameserver__in=enabled, version__gte=zone.version)
+    return current.count() == enabled.count()

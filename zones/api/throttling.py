@@ -1,0 +1,37 @@
+"""Request rates per API key, per zone and per client address (DRF answers 429 with Retry-After)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
+
+from panel.models import ApiKey
+from panel.net import client_address
+
+
+class KeyThrottle(SimpleRateThrottle):
+    scope = "apikey"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if not isinstance(request.auth, ApiKey):
+            return None
+        return f"throttle:apikey:{request.auth.key_id}"
+
+
+class AddressThrottle(SimpleRateThrottle):
+    scope = "address"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        return f"throttle:address:{client_address(request)}"
+
+
+class ZoneThrottle(SimpleRateThrottle):
+    """Shared by every key and address: one customer's tools cannot flood a zone's journal and pushes."""
+
+    scope = "zone"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        zone = getattr(view, "kwargs", {}).get("zone")
+        return f"throttle:zone:{str(zone).lower().rstrip('.')[:253]}" if zone else None

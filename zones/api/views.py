@@ -1,0 +1,351 @@
+"""The REST API v2 views: parse the request, check the key's scope, call a service, render JSON (or text/dns)."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView, exception_handler
+
+from panel.actors import Actor, Interface
+from panel.apikeys import (
+    apikey_actor,
+    apikey_allows_address,
+    apikey_allows_record,
+    apikey_restricted_to_records,
+    apikey_verify,
+    credentials_from_basic,
+    token_issue,
+)
+from panel.models import ApiKey
+from panel.net import client_address
+from zones import selectors as zone_selectors
+from zones.api import codec, serializers
+from zones.api.media import MASTER_FILE, MasterFileParser, MasterFileRenderer
+from zones.api.selectors import (
+    GENERATED,
+    RRsetView,
+    rrsets_visible,
+    zone_for_fqdn,
+    zone_for_key,
+    zone_nameservers_current,
+    zones_for_key,
+)
+from zones.api.services import (
+    Counts,
+    RequestError,
+    ScopeError,
+    Selector,
+    records_add,
+    records_delete,
+    records_replace,
+    selector_parse,
+    zone_replace_from_master_file,
+)
+from zones.api.throttling import AddressThrottle, KeyThrottle, ZoneThrottle
+from zones.dyndns.services import HostUpdate, dyndns_host_update
+from zones.models import Zone
+
+log = logging.getLogger(__name__)
+
+_ERRORS = {
+    code: OpenApiResponse(serializers.ErrorSerializer, description=text)
+    for code, text in [
+        (400, "Invalid request or records"),
+        (401, "Missing or invalid credentials"),
+        (403, "Outside the API key's scope, or a read-only key"),
+        (404, "No such zone (or not visible to this key)"),
+        (406, "Unacceptable Accept header"),
+        (409, "?verify: a nameserver does not have the current version yet"),
+        (415, "Unsupported Content-Type"),
+        (429, "Too many requests; see Retry-After"),
+    ]
+}
+_FLAG_FALSE = {"0", "false", "no", "off"}
+
+
+def v2_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Errors in the v2 shape: {"error": "..."}, or {"errors": [...]} for invalid records."""
+    if isinstance(exc, RequestError):
+        return Response({"errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, ScopeError):
+        return Response({"error": str(exc)}, status=status.HTTP_403_FORBIDDEN)
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"errors": _flatten(response.data)}
+    elif isinstance(response.data, Mapping) and "detail" in response.data:
+        response.data = {"error": str(response.data["detail"])}
+    return response
+
+
+def _flatten(data: Any, path: str = "") -> list[str]:
+    if isinstance(data, Mapping):
+        return [m for k, v in data.items() for m in _flatten(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(data, list) and data and all(isinstance(item, str) for item in data):
+        return [f"{path}: {item}" if path else str(item) for item in data]
+    if isinstance(data, list):
+        return [m for i, v in enumerate(data) for m in _flatten(v, f"{path}[{i}]")]
+    return [f"{path}: {data}" if path else str(data)]
+
+
+def _flag(request: Request, name: str) -> bool:
+    value = request.query_params.get(name)
+    return value is not None and value.lower() not in _FLAG_FALSE
+
+
+class V2View(APIView):
+    throttle_classes = [KeyThrottle, AddressThrottle, ZoneThrottle]
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+
+    def get_exception_handler(self) -> Any:
+        return v2_exception_handler
+
+    def key(self, request: Request) -> ApiKey:
+        assert isinstance(request.auth, ApiKey)  # IsAuthenticated let the request through only with a key
+        return request.auth
+
+    def actor(self, request: Request, interface: Interface = Interface.API) -> Actor:
+        address = client_address(request)
+        return apikey_actor(self.key(request), interface=interface, address=str(address) if address else None)
+
+    def zone(self, request: Request, name: str) -> Zone:
+        zone = zone_for_key(self.key(request), name)
+        if zone is None:
+            raise exceptions.NotFound(f"no zone {name!r} for this API key")
+        return zone
+
+    def require_write(self, request: Request) -> None:
+        if self.key(request).read_only:
+            raise exceptions.PermissionDenied("this API key is read-only")
+
+    def verified(self, request: Request, zone: Zone, response: Response) -> Response:
+        """With ?verify, answer 409 unless every nameserver has the zone's current version."""
+        if "verify" not in request.query_params:
+            return response
+        zone.refresh_from_db(fields=["version"])
+        if zone_nameservers_current(zone):
+            return response
+        return Response({"error": "not every nameserver has the current version of the zone yet"}, status=409)
+
+
+@extend_schema(tags=["zones"])
+class ZonesView(V2View):
+    @extend_schema(summary="List the zones this key may see", responses={200: serializers.ZonesSerializer, **_ERRORS})
+    def get(self, request: Request) -> Response:
+        return Response({"zones": zones_for_key(self.key(request))})
+
+
+_RECORD_PARAMS = [
+    OpenApiParameter("data", OpenApiTypes.STR, description="Only records whose data equals this"),
+    OpenApiParameter("exclude-generated", OpenApiTypes.BOOL, description="Leave out the provider's SOA and apex NS"),
+    OpenApiParameter("exclude-template", OpenApiTypes.BOOL, description="Accepted for compatibility (no templates)"),
+    OpenApiParameter("verify", OpenApiTypes.STR, description="Answer 409 unless every nameserver is current"),
+]
+_WRITE_PARAMS = [_RECORD_PARAMS[3]]
+
+
+@extend_schema(tags=["records"])
+class RecordsView(V2View):
+    """/zones/{zone}/records[/{host}[/{type}]]."""
+
+    parser_classes = [JSONParser, MasterFileParser]
+    renderer_classes = [JSONRenderer, MasterFileRenderer]
+
+    @extend_schema(
+        summary="Read records",
+        parameters=_RECORD_PARAMS,
+        responses={
+            (200, "application/json"): serializers.RecordsOutSerializer,
+            (200, MASTER_FILE): OpenApiTypes.STR,
+            **_ERRORS,
+        },
+    )
+    def get(self, request: Request, zone: str, host: str | None = None, type: str | None = None) -> Response:
+        z = self.zone(request, zone)
+        selector = selector_parse(z, host, type)
+        if request.accepted_renderer.media_type == MASTER_FILE:
+            self._require_whole_zone(request, selector)
+            return self.verified(request, z, Response(zone_selectors.zone_master_file(zone=z)))
+        items = self._records(request, z, selector)
+        return self.verified(request, z, Response({"records": items}))
+
+    @extend_schema(
+        summary="Add records",
+        parameters=_WRITE_PARAMS,
+        request=serializers.RecordsSerializer,
+        responses={200: serializers.ChangeCountsSerializer, **_ERRORS},
+    )
+    def post(self, request: Request, zone: str, host: str | None = None, type: str | None = None) -> Response:
+        z, selector = self._write_target(request, zone, host, type)
+        items = self._body_records(request)
+        counts = records_add(zone=z, key=self.key(request), selector=selector, items=items, actor=self.actor(request))
+        return self.verified(request, z, Response(_counts_body(counts)))
+
+    @extend_schema(
+        summary="Replace records (the whole zone, a host, or a host's records of one type)",
+        parameters=_WRITE_PARAMS,
+        request={"application/json": serializers.RecordsSerializer, MASTER_FILE: OpenApiTypes.STR},
+        responses={200: serializers.ChangeCountsSerializer, **_ERRORS},
+    )
+    def put(self, request: Request, zone: str, host: str | None = None, type: str | None = None) -> Response:
+        z, selector = self._write_target(request, zone, host, type)
+        if isinstance(request.data, str):
+            self._require_whole_zone(request, selector)
+            counts = zone_replace_from_master_file(zone=z, text=request.data, actor=self.actor(request))
+        else:
+            items = self._body_records(request)
+            counts = records_replace(
+                zone=z, key=self.key(request), selector=selector, items=items, actor=self.actor(request)
+            )
+        return self.verified(request, z, Response(_counts_body(counts)))
+
+    @extend_schema(
+        summary="Delete records",
+        parameters=[_RECORD_PARAMS[0], _RECORD_PARAMS[3]],
+        responses={200: serializers.ChangeCountsSerializer, **_ERRORS},
+    )
+    def delete(self, request: Request, zone: str, host: str | None = None, type: str | None = None) -> Response:
+        z, selector = self._write_target(request, zone, host, type)
+        data = request.query_params.get("data")
+        counts = records_delete(zone=z, key=self.key(request), selector=selector, data=data, actor=self.actor(request))
+        body = {"records_removed": counts.removed, "message": f"{counts.removed} records removed"}
+        return self.verified(request, z, Response(body))
+
+    def _write_target(self, request: Request, zone: str, host: str | None, rdtype: str | None) -> tuple[Zone, Selector]:
+        z = self.zone(request, zone)
+        self.require_write(request)
+        return z, selector_parse(z, host, rdtype)
+
+    def _require_whole_zone(self, request: Request, selector: Selector) -> None:
+        if selector.host is not None or selector.rdtype is not None:
+            raise RequestError(["text/dns is for whole zones: /zones/{zone}/records"])
+        if apikey_restricted_to_records(self.key(request)):
+            raise ScopeError("this API key is restricted to some hosts or types and cannot use whole-zone files")
+
+    def _body_records(self, request: Request) -> list[dict[str, Any]]:
+        serializer = serializers.RecordsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return list(serializer.validated_data["records"])
+
+    def _records(self, request: Request, zone: Zone, selector: Selector) -> list[dict[str, Any]]:
+        key = self.key(request)
+        found = rrsets_visible(zone=zone, key=key, host=selector.host, rdtype=selector.rdtype)
+        show_generated = not _flag(request, "exclude-generated")
+        if show_generated and selector.covers("@", "SOA") and apikey_allows_record(key, host="@", rdtype="SOA"):
+            found[("@", "SOA")] = RRsetView(ttl=zone.soa_ttl, contents=[zone.soa_content])
+        if not show_generated:
+            found = {k: v for k, v in found.items() if k not in GENERATED}
+        data = request.query_params.get("data")
+        items = [
+            codec.content_to_api(host, view.ttl, rdtype, content)
+            for (host, rdtype), view in sorted(found.items(), key=lambda kv: (kv[0][0] != "@", kv[0]))
+            for content in sorted(view.contents)
+        ]
+        return [item for item in items if data is None or item["data"] == data]
+
+
+def _counts_body(counts: Counts) -> dict[str, Any]:
+    return {
+        "records_added": counts.added,
+        "records_removed": counts.removed,
+        "message": f"{counts.added} records added, {counts.removed} records removed",
+    }
+
+
+@extend_schema(tags=["dynamic"])
+class DynamicView(V2View):
+    """Set the A (or AAAA) records of a host to the address the request comes from."""
+
+    @extend_schema(
+        summary="Point a host at the caller's address",
+        request=None,
+        responses={200: serializers.MessageSerializer, **_ERRORS},
+    )
+    def put(self, request: Request, fqdn: str) -> Response:
+        return self._update(request, fqdn)
+
+    @extend_schema(
+        summary="Point a host at the caller's address",
+        request=None,
+        responses={200: serializers.MessageSerializer, **_ERRORS},
+    )
+    def post(self, request: Request, fqdn: str) -> Response:
+        return self._update(request, fqdn)
+
+    def _update(self, request: Request, fqdn: str) -> Response:
+        self.require_write(request)
+        key = self.key(request)
+        found = zone_for_fqdn(fqdn)
+        if found is None or zone_for_key(key, found[0].name) is None:
+            raise exceptions.NotFound(f"no zone for {fqdn!r} visible to this API key")
+        zone, host = found
+        address = client_address(request)
+        if address is None:
+            raise RequestError(["the client address is unknown"])
+        if isinstance(address, ipaddress.IPv4Address):
+            rdtype, update = "A", HostUpdate(v4=(address,))
+        else:
+            rdtype, update = "AAAA", HostUpdate(v6=(address,))
+        if not apikey_allows_record(key, host=host, rdtype=rdtype):
+            raise ScopeError(f"this API key may not change {host} {rdtype}")
+        with transaction.atomic():
+            outcome = dyndns_host_update(zone=zone, host=host, update=update, actor=self.actor(request))
+        if outcome.error:
+            raise RequestError([outcome.error])
+        word = "updated" if outcome.changed else "unchanged"
+        return Response({"message": f"{fqdn} {rdtype} {word}: {address}"})
+
+
+@extend_schema(tags=["auth"])
+class LoginView(APIView):
+    """POST /login: exchange an API key (HTTP Basic key:secret) for a bearer token (OAuth2 client credentials)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AddressThrottle]
+    parser_classes = [FormParser, MultiPartParser, JSONParser]
+    renderer_classes = [JSONRenderer]
+
+    def get_exception_handler(self) -> Any:
+        return v2_exception_handler
+
+    @extend_schema(
+        summary="Obtain a bearer token",
+        request={"application/x-www-form-urlencoded": serializers.LoginSerializer},
+        responses={
+            200: serializers.TokenSerializer,
+            400: serializers.LoginErrorSerializer,
+            401: serializers.LoginErrorSerializer,
+            403: serializers.LoginErrorSerializer,
+            415: serializers.ErrorSerializer,
+            429: serializers.ErrorSerializer,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        credentials = credentials_from_basic(request.META.get("HTTP_AUTHORIZATION", ""))
+        key = apikey_verify(key_id=credentials[0], secret=credentials[1]) if credentials else None
+        if key is None:
+            response = Response({"error": "invalid_client", "error_description": "invalid API key credentials"}, 401)
+            response["WWW-Authenticate"] = 'Basic realm="ctrlpanel API"'
+            return response
+        address = client_address(request)
+        if not apikey_allows_address(key, str(address) if address else None):
+            return Response({"error": "invalid_client", "error_description": "not allowed from this address"}, 403)
+        if request.data.get("grant_type") != "client_credentials":
+            return Response({"error": "unsupported_grant_type"}, 400)
+        token, lifetime = token_issue(key=key)
+        return Response({"access_token": token, "token_type": "bearer", "expires_in": lifetime})

@@ -1,0 +1,118 @@
+"""Dynamic DNS writes: set, keep, delete or renumber a host's A and AAAA records, through zone_apply."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import secrets
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+
+from panel.actors import Actor
+from panel.apikeys import secret_hash, secret_matches
+from zones import records
+from zones.api.selectors import rrsets_matching
+from zones.models import DynDNSHost, Zone
+from zones.records import RecordError
+from zones.services import Operation, Replace, zone_apply
+
+log = logging.getLogger(__name__)
+
+IPv4 = ipaddress.IPv4Address
+IPv6 = ipaddress.IPv6Address
+# Hashed for unknown hosts, so that timing does not reveal which hosts have a password.
+_DUMMY = secret_hash("dummy", b"\0" * 16)
+
+
+@dataclass(frozen=True)
+class HostUpdate:
+    """What to do with each family: None leaves it alone, () deletes it, addresses replace it.
+
+    `v6_prefix` renumbers: every AAAA record keeps its interface bits and takes the network bits of the prefix (a
+    home network whose provider hands out a new prefix now and then)."""
+
+    v4: tuple[IPv4, ...] | None = None
+    v6: tuple[IPv6, ...] | None = None
+    v6_prefix: ipaddress.IPv6Network | None = None
+
+    @property
+    def types(self) -> set[str]:
+        touched = {"A"} if self.v4 is not None else set()
+        return touched | ({"AAAA"} if self.v6 is not None or self.v6_prefix is not None else set())
+
+
+@dataclass
+class HostOutcome:
+    changed: bool = False
+    addresses: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def dyndns_host_update(*, zone: Zone, host: str, update: HostUpdate, actor: Actor) -> HostOutcome:
+    """Apply `update` to the host's A/AAAA RRsets in one zone_apply. New RRsets get the short Dynamic DNS TTL."""
+    with transaction.atomic():
+        Zone.objects.select_for_update().filter(pk=zone.pk).first()
+        current = rrsets_matching(zone=zone, host=host)
+        wanted = _wanted(update, {t: v.contents for (_, t), v in current.items() if t in {"A", "AAAA"}})
+        operations: list[Operation] = [
+            Replace(
+                name=host,
+                type=rdtype,
+                contents=tuple(contents),
+                ttl=None if (host, rdtype) in current else settings.DYNDNS_TTL,
+            )
+            for rdtype, contents in wanted.items()
+        ]
+        result = zone_apply(zone=zone, changes=operations, actor=actor) if operations else None
+    if result is not None and not result.ok:
+        return HostOutcome(error="; ".join(result.errors))
+    final = {t: v.contents for (_, t), v in current.items() if t in {"A", "AAAA"}} | wanted
+    addresses = [a for rdtype in ("A", "AAAA") if rdtype in update.types for a in sorted(final.get(rdtype, []))]
+    return HostOutcome(changed=result is not None and result.change is not None, addresses=addresses)
+
+
+def _wanted(update: HostUpdate, current: dict[str, list[str]]) -> dict[str, list[str]]:
+    wanted: dict[str, list[str]] = {}
+    if update.v4 is not None:
+        wanted["A"] = sorted({str(a) for a in update.v4})
+    if update.v6 is not None:
+        wanted["AAAA"] = sorted({str(a) for a in update.v6})
+    if update.v6_prefix is not None:
+        existing = [IPv6(a) for a in current.get("AAAA", [])]
+        wanted["AAAA"] = sorted({str(renumber(a, update.v6_prefix)) for a in existing} | set(wanted.get("AAAA", [])))
+    return wanted
+
+
+def renumber(address: IPv6, prefix: ipaddress.IPv6Network) -> IPv6:
+    """The address with its network bits (the prefix's length) taken from `prefix`, its host bits kept."""
+    network_bits = int(prefix.network_address) & int(prefix.netmask)
+    host_bits = int(address) & int(prefix.hostmask)
+    return IPv6(network_bits | host_bits)
+
+
+# --- per-host passwords --------------------------------------------------------------------------------------------
+
+
+def dyndns_password_set(*, zone: Zone, host: str, actor: Actor) -> str:
+    """Create (or replace) the host's Dynamic DNS password; return it (stored only hashed). The user name is the
+    host's fully qualified name."""
+    origin = records.zone_origin(zone.name)
+    try:
+        name = records.owner_parse(host, apex=origin, origin=origin)
+    except RecordError as exc:
+        raise ValueError(str(exc)) from None
+    password = secrets.token_urlsafe(24)
+    DynDNSHost.objects.update_or_create(zone=zone, host=name, defaults={"password_hash": secret_hash(password)})
+    log.info("Dynamic DNS password for %s in %s set by %s", name, zone.name, actor.label)
+    return password
+
+
+def dyndns_password_host(*, zone: Zone, host: str, password: str) -> DynDNSHost | None:
+    """The host entry if `password` is its Dynamic DNS password; constant time whether or not the host has one."""
+    entry = DynDNSHost.objects.filter(zone=zone, host=host).first()
+    if entry is None:
+        secret_matches(_DUMMY, password)
+        return None
+    return entry if secret_matches(entry.password_hash, password) else None

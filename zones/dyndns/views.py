@@ -1,0 +1,263 @@
+"""The dyndns2 protocol: GET /nic/update?hostname=...&myip=... answered with one status line per host, always 200.
+
+Credentials: HTTP Basic (an API key id and secret, or a host's fully qualified name and its Dynamic DNS password), a
+bearer token from POST /login, or the same pairs as `user`/`pass` (or `username`/`password`) query parameters.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from panel.actors import Actor, Interface
+from panel.apikeys import (
+    apikey_allows_address,
+    apikey_allows_record,
+    apikey_allows_zone,
+    apikey_verify,
+    bearer_token,
+    credentials_from_basic,
+    token_verify,
+)
+from panel.models import ApiKey
+from panel.net import IPAddress, client_address
+from zones import records
+from zones.api.selectors import zone_for_fqdn
+from zones.dyndns.services import HostUpdate, dyndns_host_update, dyndns_password_host
+from zones.models import DynDNSHost, Zone
+from zones.records import RecordError
+
+log = logging.getLogger(__name__)
+
+MAX_HOSTS = 20
+_GENERIC = ("myip", "ip")
+_V4 = ("myipv4",)
+_V6 = ("myipv6", "ipv6")
+
+
+class BadAddress(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Credentials:
+    user: str
+    password: str
+
+
+def _reply(lines: list[str]) -> HttpResponse:
+    return HttpResponse("".join(line + "\n" for line in lines), content_type="text/plain; charset=utf-8")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def checkip(request: HttpRequest) -> HttpResponse:
+    """The caller's address in the shape dyndns clients parse (the first address-like string of the body)."""
+    address = client_address(request)
+    body = f"<html><head><title>Current IP Check</title></head><body>Current IP Address: {address}</body></html>\n"
+    return HttpResponse(body, content_type="text/html; charset=utf-8")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def nic_update(request: HttpRequest) -> HttpResponse:
+    params = request.GET.copy()
+    if request.method == "POST":
+        params.update(request.POST)
+    client = client_address(request)
+    if _failures(client) >= settings.DYNDNS_FAILURES_PER_CLIENT:
+        return _reply(["abuse"])
+    hostnames = [h.strip() for h in params.get("hostname", "").split(",") if h.strip()]
+    if not hostnames:
+        return _reply(["notfqdn"])
+    if len(hostnames) > MAX_HOSTS:
+        return _reply(["numhost"])
+    principal = _authenticate(request, params)
+    if principal is None or (isinstance(principal, ApiKey) and not _key_usable(principal, client)):
+        _failure(client)
+        return _reply(["badauth"] * len(hostnames))
+    try:
+        update = _update_from(params, client)
+    except BadAddress as exc:
+        log.info("dyndns: bad address from %s: %s", client, exc)
+        return _reply(["911"] * len(hostnames))
+    actor = _actor(principal, client)
+    return _reply([_update_host(fqdn, principal, update, actor) for fqdn in hostnames])
+
+
+# --- authentication ------------------------------------------------------------------------------------------------
+
+
+def _credentials(request: HttpRequest, params: QueryDict) -> Credentials | str | None:
+    """Basic credentials, or a bearer token (a str), or query credentials, in that order."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    token = bearer_token(header)
+    if token is not None:
+        return token
+    basic = credentials_from_basic(header)
+    if basic is not None:
+        return Credentials(*basic)
+    for user_name, password_name in (("user", "pass"), ("username", "password")):
+        if params.get(user_name) and password_name in params:
+            return Credentials(str(params[user_name]), str(params[password_name]))
+    return None
+
+
+def _authenticate(request: HttpRequest, params: QueryDict) -> ApiKey | DynDNSHost | None:
+    credentials = _credentials(request, params)
+    if credentials is None:
+        return None
+    if isinstance(credentials, str):
+        return token_verify(credentials)
+    if "." not in credentials.user:  # key ids are hex; a host password's user name is the host's domain name
+        return apikey_verify(key_id=credentials.user, secret=credentials.password)
+    found = zone_for_fqdn(credentials.user)
+    if found is None:
+        return None
+    return dyndns_password_host(zone=found[0], host=found[1], password=credentials.password)
+
+
+def _key_usable(key: ApiKey, client: IPAddress | None) -> bool:
+    return not key.read_only and apikey_allows_address(key, str(client) if client else None)
+
+
+def _actor(principal: ApiKey | DynDNSHost, client: IPAddress | None) -> Actor:
+    if isinstance(principal, ApiKey):
+        label = f"API key {principal.key_id}"
+    else:
+        label = f"Dynamic DNS password of {principal.host}"
+    return Actor(interface=Interface.DYNDNS, label=label, address=str(client) if client else None)
+
+
+def _failures(client: IPAddress | None) -> int:
+    return int(cache.get(f"dyndns-fail:{client}", 0))
+
+
+def _failure(client: IPAddress | None) -> None:
+    key = f"dyndns-fail:{client}"
+    if not cache.add(key, 1, timeout=settings.DYNDNS_WINDOW):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.add(key, 1, timeout=settings.DYNDNS_WINDOW)
+
+
+def _hammering(zone: Zone, host: str) -> bool:
+    """True once a host has been updated more often than a router needs to within the window."""
+    key = f"dyndns-host:{zone.pk}:{host}"
+    if cache.add(key, 1, timeout=settings.DYNDNS_WINDOW):
+        return False
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.add(key, 1, timeout=settings.DYNDNS_WINDOW)
+        return False
+    return count > settings.DYNDNS_UPDATES_PER_HOST
+
+
+# --- the update of one host ----------------------------------------------------------------------------------------
+
+
+def _update_host(fqdn: str, principal: ApiKey | DynDNSHost, update: HostUpdate, actor: Actor) -> str:
+    try:
+        records.zone_name_normalize(fqdn)  # a domain name of two labels or more
+    except RecordError:
+        return "notfqdn"
+    found = zone_for_fqdn(fqdn)
+    if found is None or not _may_update(principal, found[0], found[1], update):
+        return "nohost"
+    zone, host = found
+    if _hammering(zone, host):
+        return "abuse"
+    outcome = dyndns_host_update(zone=zone, host=host, update=update, actor=actor)
+    if outcome.error is not None:
+        log.info("dyndns: update of %s refused: %s", fqdn, outcome.error)
+        return "911"
+    word = "good" if outcome.changed else "nochg"
+    return f"{word} {','.join(outcome.addresses)}".rstrip()
+
+
+def _may_update(principal: ApiKey | DynDNSHost, zone: Zone, host: str, update: HostUpdate) -> bool:
+    if isinstance(principal, DynDNSHost):
+        return principal.zone_id == zone.pk and principal.host == host
+    if not apikey_allows_zone(principal, zone_name=zone.name, account_id=zone.account_id):
+        return False
+    return all(apikey_allows_record(principal, host=host, rdtype=rdtype) for rdtype in update.types)
+
+
+# --- addresses -----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Addresses:
+    v4: list[ipaddress.IPv4Address] | None = None
+    v6: list[ipaddress.IPv6Address] | None = None
+    prefix: ipaddress.IPv6Network | None = None
+    preserve: set[int] = field(default_factory=set)
+    given: bool = False
+
+    def read(self, value: str, family: int) -> None:
+        if family == 0 and not value:
+            return  # an empty generic value means "use my address", as the original dyndns2 service did
+        self.given = True
+        if not value:  # an empty family-specific value deletes that family
+            if family == 4:
+                self.v4 = []
+            else:
+                self.v6 = []
+            return
+        for item in (i.strip() for i in value.split(",") if i.strip()):
+            self.add(item, family)
+
+    def add(self, item: str, family: int) -> None:
+        if item.lower() == "preserve":
+            self.preserve |= {family} if family else {4, 6}
+            return
+        parsed = _parse_item(item, family)
+        if isinstance(parsed, ipaddress.IPv6Network):
+            self.prefix = parsed
+        elif isinstance(parsed, ipaddress.IPv4Address):
+            self.v4 = [*(self.v4 or []), parsed]
+        else:
+            self.v6 = [*(self.v6 or []), parsed]
+
+
+def _update_from(params: QueryDict, client: IPAddress | None) -> HostUpdate:
+    """Read myip/ip (either family), myipv4, myipv6/ipv6: comma lists; 'preserve' keeps a family; an empty
+    family-specific value deletes it; an IPv6 prefix renumbers. With no address at all, the caller's address counts."""
+    found = _Addresses()
+    for names, family in ((_GENERIC, 0), (_V4, 4), (_V6, 6)):
+        for name in names:
+            if name in params:
+                found.read(str(params[name]).strip(), family)
+    if not found.given and isinstance(client, ipaddress.IPv4Address):
+        found.v4 = [client]
+    elif not found.given and isinstance(client, ipaddress.IPv6Address):
+        found.v6 = [client]
+    return HostUpdate(
+        v4=tuple(found.v4) if found.v4 is not None and 4 not in found.preserve else None,
+        v6=tuple(found.v6) if found.v6 is not None and 6 not in found.preserve else None,
+        v6_prefix=found.prefix if 6 not in found.preserve else None,
+    )
+
+
+def _parse_item(item: str, family: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address | ipaddress.IPv6Network:
+    try:
+        if "/" in item:
+            network = ipaddress.ip_network(item, strict=False)
+            if not isinstance(network, ipaddress.IPv6Network) or family == 4:
+                raise BadAddress(f"only IPv6 prefixes renumber: {item!r}")
+            return network
+        address = ipaddress.ip_address(item)
+    except ValueError:
+        raise BadAddress(f"not an address: {item!r}") from None
+    if family and address.version != family:
+        raise BadAddress(f"{item!r} is not an IPv{family} address")
+    return address
