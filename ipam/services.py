@@ -14,13 +14,17 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
+import dns.name
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from ipam import reverse
 from ipam.models import Allocation, Event, Family, FreeBlock, Pool, Request, RequestStatus, Status
-from ipam.prefixes import BITS, Block, PrefixError, buddy_candidates, carve, key, prefix_parse
+from ipam.prefixes import BITS, Block, PrefixError, address_parse, buddy_candidates, carve, key, prefix_parse
 from panel.actors import Actor
 from panel.models import Account
+from zones.models import Zone
+from zones.services import ApplyResult, Operation, Replace, zone_apply
 
 log = logging.getLogger(__name__)
 
@@ -483,6 +487,95 @@ def _decide(request: Request, status: RequestStatus, actor: Actor, allocation: A
     )
 
 
+# --- reverse DNS -----------------------------------------------------------------------------------------------------
+# The provider's reverse zones (ip6.arpa, in-addr.arpa) are ordinary zones. A customer changes the part of them that
+# covers their own allocation, always through zones.services.zone_apply, so that each change is validated, journalled
+# and pushed to the nameservers like any other.
+
+
+def ptr_set(*, allocation: Allocation, address: str, hostname: str | None, actor: Actor) -> ApplyResult:
+    """Set (or with no hostname, remove) the PTR record of one address inside `allocation`."""
+    family, value = _address(address)
+    if family != allocation.pool.family or not allocation.block.contains_address(value):
+        raise IpamError(f"{address} is not inside {allocation.prefix}")
+    if allocation.status != Status.ACTIVE:
+        raise IpamError(f"{allocation.prefix} is not active")
+    owner = reverse.address_name(family, value)
+    zone = _reverse_zone(owner)
+    if reverse.delegation_above(zone, owner):
+        raise IpamError(f"the reverse DNS of {address} is delegated to other nameservers; set the PTR there")
+    contents = (reverse.absolute(hostname),) if hostname else ()
+    change = Replace(name=reverse.relative(zone, owner), type="PTR", contents=contents)
+    with transaction.atomic():
+        result = _apply(zone, [change], actor)
+        _audit(
+            "ptr_set",
+            actor,
+            pool=allocation.pool,
+            prefix=allocation.prefix,
+            account=allocation.account,
+            detail={"address": address, "hostname": hostname or ""},
+        )
+    return result
+
+
+def reverse_delegate(*, allocation: Allocation, nameservers: Sequence[str], actor: Actor) -> list[ApplyResult]:
+    """Delegate the reverse DNS of `allocation` to the customer's nameservers (none: remove the delegation).
+
+    NS records go at every nibble (IPv6) or octet (IPv4) boundary name the allocation covers; an IPv4 block smaller
+    than a /24 gets RFC 2317 classless delegation: NS records at '<first>-<last>' below the /24 name, and one CNAME per
+    address pointing into it (any PTR at those addresses makes way for the CNAME).
+    """
+    if allocation.status != Status.ACTIVE:
+        raise IpamError(f"{allocation.prefix} is not active")
+    targets = tuple(reverse.absolute(ns) for ns in nameservers)
+    plan = reverse.delegation_plan(allocation.block, targets)
+    results = []
+    with transaction.atomic():
+        for zone_owner, changes in _by_zone(plan).items():
+            results.append(_apply(zone_owner, changes, actor))
+        _audit(
+            "reverse_delegate",
+            actor,
+            pool=allocation.pool,
+            prefix=allocation.prefix,
+            account=allocation.account,
+            detail={"nameservers": list(targets)},
+        )
+    return results
+
+
+def _by_zone(plan: list[tuple[dns.name.Name, str, tuple[str, ...]]]) -> dict[Zone, list[Operation]]:
+    grouped: dict[Zone, list[Operation]] = {}
+    for owner, rdtype, contents in plan:
+        zone = _reverse_zone(owner)
+        grouped.setdefault(zone, []).append(Replace(name=reverse.relative(zone, owner), type=rdtype, contents=contents))
+    return grouped
+
+
+def _reverse_zone(owner: dns.name.Name) -> Zone:
+    zone = reverse.zone_for(owner)
+    if zone is None:
+        raise IpamError(f"there is no reverse zone for {owner.to_text(omit_final_dot=True)}; ask staff to create it")
+    return zone
+
+
+def _apply(zone: Zone, changes: Sequence[Operation], actor: Actor) -> ApplyResult:
+    # A customer never acts as staff here, whatever interface they came through: the zone's apex stays the provider's.
+    customer = Actor(interface=actor.interface, label=actor.label, user=actor.user, address=actor.address)
+    result = zone_apply(zone=zone, changes=changes, actor=customer)
+    if not result.ok:
+        raise IpamError("; ".join(result.errors))
+    return result
+
+
+def _address(text: str) -> tuple[int, int]:
+    try:
+        return address_parse(text)
+    except PrefixError as exc:
+        raise IpamError(str(exc)) from None
+
+
 # --- audit ----------------------------------------------------------------------------------------------------------
 
 
@@ -509,11 +602,6 @@ def _audit(
     )
 
 
-def audit_record(action: str, actor: Actor, *, prefix: str, account: Account | None, detail: dict[str, object]) -> None:
-    """Write an audit row for a change made elsewhere on an allocation's behalf (reverse DNS)."""
-    _audit(action, actor, prefix=prefix, account=account, detail=detail)
-
-
 __all__: Sequence[str] = [
     "IpamError",
     "PoolExhausted",
@@ -523,8 +611,10 @@ __all__: Sequence[str] = [
     "prefix_allocate",
     "prefix_release",
     "prefix_reserve",
+    "ptr_set",
     "quarantine_expire",
     "request_approve",
     "request_decline",
     "request_file",
+    "reverse_delegate",
 ]

@@ -1,0 +1,118 @@
+"""Reverse DNS names of addresses and blocks (RFC 3596 nibbles, RFC 1035 octets, RFC 2317 classless delegation).
+
+Pure name arithmetic plus two reads of the zones; the writes go through `ipam.services` and `zones.services`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+import dns.name
+import dns.reversename
+from django.db.models import Q
+from django.db.models.functions import Length
+
+from ipam.prefixes import Block, address_text
+from zones import records
+from zones.models import RRset, Zone
+
+# The unit of a reverse name: 4 bits per label in ip6.arpa, 8 in in-addr.arpa.
+STEP = {4: 8, 6: 4}
+
+
+def address_name(family: int, value: int) -> dns.name.Name:
+    return dns.reversename.from_address(address_text(family, value))
+
+
+def block_name(block: Block) -> dns.name.Name:
+    """The reverse name of a block whose length is a multiple of the label step (a /48, a /24)."""
+    step = STEP[block.family]
+    assert block.length % step == 0, "only nibble or octet boundaries have a name of their own"
+    full = address_name(block.family, block.start)
+    drop = (block.bits - block.length) // step
+    return full.split(len(full) - drop)[1] if drop else full
+
+
+def boundary_blocks(block: Block) -> list[Block]:
+    """The blocks at the next label boundary at or below `block` that together cover it: a /62 is four /64s."""
+    step = STEP[block.family]
+    length = -(-block.length // step) * step
+    count = 1 << (length - block.length)
+    size = 1 << (block.bits - length)
+    return [Block(block.family, block.start + i * size, length) for i in range(count)]
+
+
+def delegation_plan(block: Block, nameservers: tuple[str, ...]) -> list[tuple[dns.name.Name, str, tuple[str, ...]]]:
+    """The RRsets (owner, type, contents) that delegate `block`'s reverse DNS; with no nameservers, that remove it."""
+    if block.family == 4 and block.length > 24:
+        return _classless_plan(block, nameservers)
+    return [(block_name(b), "NS", nameservers) for b in boundary_blocks(block)]
+
+
+def _classless_plan(block: Block, nameservers: tuple[str, ...]) -> list[tuple[dns.name.Name, str, tuple[str, ...]]]:
+    """RFC 2317: NS at '<first>-<last>.c.b.a.in-addr.arpa', and a CNAME from each address's name into it."""
+    parent = block_name(block.ancestor(24))
+    first, last = block.start & 0xFF, block.last & 0xFF
+    delegated = dns.name.Name((f"{first}-{last}".encode(), *parent.labels))
+    plan: list[tuple[dns.name.Name, str, tuple[str, ...]]] = [(delegated, "NS", nameservers)]
+    for octet in range(first, last + 1):
+        owner = dns.name.Name((str(octet).encode(), *parent.labels))
+        target = dns.name.Name((str(octet).encode(), *delegated.labels)).to_text()
+        # The PTR at the address (if any) makes way for the CNAME, and comes back empty when the delegation goes.
+        plan.append((owner, "PTR", ()))
+        plan.append((owner, "CNAME", (target,) if nameservers else ()))
+    return plan
+
+
+def zone_for(owner: dns.name.Name) -> Zone | None:
+    """The zone holding `owner`: the longest zone name that is a suffix of it, in one query."""
+    labels = owner.to_text(omit_final_dot=True).split(".")
+    suffixes = [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    return Zone.objects.filter(name__in=suffixes).order_by(Length("name").desc()).first()
+
+
+def relative(zone: Zone, owner: dns.name.Name) -> str:
+    return records.owner_relative(owner, records.zone_origin(zone.name))
+
+
+def delegation_above(zone: Zone, owner: dns.name.Name) -> bool:
+    """True if an NS RRset below the apex of `zone` sits at or above `owner` (the name is delegated away), or an
+    RFC 2317 CNAME is at it."""
+    origin = records.zone_origin(zone.name)
+    names = []
+    name = owner
+    while name != origin and name.is_subdomain(origin):
+        names.append(records.owner_relative(name, origin))
+        name = name.parent()
+    at_owner = records.owner_relative(owner, origin)
+    return (
+        RRset.objects.filter(zone=zone, name__in=names, type="NS").exists()
+        or RRset.objects.filter(zone=zone, name=at_owner, type="CNAME").exists()
+    )
+
+
+def absolute(hostname: str) -> str:
+    """A hostname as PTR or NS data: absolute, so that it is not taken relative to the reverse zone."""
+    text = hostname.strip()
+    return text if text.endswith(".") else text + "."
+
+
+def ptr_records(*, zone: Zone, block: Block) -> list[tuple[str, str]]:
+    """(address, hostname) of every PTR record of `zone` inside `block`, ordered by address."""
+    origin = records.zone_origin(zone.name)
+    match = Q()
+    for suffix in (records.owner_relative(name, origin) for name in _covering_names(block)):
+        match |= Q() if suffix == "@" else Q(name=suffix) | Q(name__endswith="." + suffix)
+    rows = RRset.objects.filter(match, zone=zone, type="PTR").values_list("name", "records__content")
+    found: list[tuple[int, str]] = []
+    for name, content in rows:
+        value = int(ipaddress.ip_address(dns.reversename.to_address(records.owner_absolute(name, origin))))
+        if block.contains_address(value):
+            found.append((value, content))
+    return [(address_text(block.family, value), content) for value, content in sorted(found)]
+
+
+def _covering_names(block: Block) -> list[dns.name.Name]:
+    if block.family == 4 and block.length > 24:
+        return [block_name(block.ancestor(24))]
+    return [block_name(b) for b in boundary_blocks(block)]

@@ -1,0 +1,135 @@
+"""Reverse DNS of allocations: PTR records and delegations, written into the provider's reverse zones by zone_apply."""
+
+from __future__ import annotations
+
+import pytest
+
+from ipam.models import Allocation, Event, Pool
+from ipam.reverse import ptr_records
+from ipam.services import IpamError, pool_create, prefix_allocate, ptr_set, reverse_delegate
+from panel.actors import Actor
+from panel.models import Account
+from zones.models import Change, Zone
+from zones.selectors import zone_records
+from zones.services import account_create, zone_create
+
+V6_ZONE = "8.b.d.0.1.0.0.2.ip6.arpa"
+V4_ZONE = "100.51.198.in-addr.arpa"
+
+
+@pytest.fixture
+def reverse_zones(db, cli_actor: Actor) -> dict[int, Zone]:
+    provider = account_create(name="provider", actor=cli_actor)
+    return {
+        6: zone_create(name=V6_ZONE, account=provider, actor=cli_actor),
+        4: zone_create(name=V4_ZONE, account=provider, actor=cli_actor),
+    }
+
+
+@pytest.fixture
+def block6(pool6: Pool, account: Account, cli_actor: Actor, reverse_zones: dict[int, Zone]) -> Allocation:
+    return prefix_allocate(pool=pool6, account=account, prefix="2001:db8:abcd::/48", actor=cli_actor)
+
+
+@pytest.fixture
+def block4(pool4: Pool, account: Account, cli_actor: Actor, reverse_zones: dict[int, Zone]) -> Allocation:
+    return prefix_allocate(pool=pool4, account=account, prefix="198.51.100.64/26", actor=cli_actor)
+
+
+def _records(zone: Zone, rdtype: str) -> list[tuple[str, str]]:
+    return [(r.name, r.content) for r in zone_records(zone=zone) if r.type == rdtype]
+
+
+def test_a_customer_sets_the_ptr_of_an_address_in_their_block(
+    block6: Allocation, reverse_zones: dict[int, Zone], customer_actor: Actor
+) -> None:
+    zone = reverse_zones[6]
+    ptr_set(allocation=block6, address="2001:db8:abcd::1", hostname="www.example.com", actor=customer_actor)
+    owner = "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.c.b.a"
+    assert _records(zone, "PTR") == [(owner, "www.example.com.")]
+    assert Change.objects.filter(zone=zone).latest("version").actor == "customer"
+    assert ptr_records(zone=zone, block=block6.block) == [("2001:db8:abcd::1", "www.example.com.")]
+    ptr_set(allocation=block6, address="2001:db8:abcd::1", hostname=None, actor=customer_actor)
+    assert _records(zone, "PTR") == []
+    assert Event.objects.filter(action="ptr_set").count() == 2
+
+
+def test_a_ptr_outside_the_block_is_refused_and_nothing_changes(
+    block6: Allocation, reverse_zones: dict[int, Zone], customer_actor: Actor
+) -> None:
+    version = reverse_zones[6].version
+    for address in ["2001:db8:abce::1", "198.51.100.1", "not-an-address"]:
+        with pytest.raises(IpamError):
+            ptr_set(allocation=block6, address=address, hostname="x.example.com", actor=customer_actor)
+    reverse_zones[6].refresh_from_db()
+    assert reverse_zones[6].version == version
+    assert not Event.objects.filter(action="ptr_set").exists()
+
+
+def test_a_bad_hostname_is_refused_with_the_zone_services_reason(
+    block4: Allocation, reverse_zones: dict[int, Zone], customer_actor: Actor
+) -> None:
+    with pytest.raises(IpamError):
+        ptr_set(allocation=block4, address="198.51.100.70", hostname="bad host!", actor=customer_actor)
+    assert _records(reverse_zones[4], "PTR") == []
+
+
+def test_a_ptr_needs_a_reverse_zone(pool6: Pool, account: Account, cli_actor: Actor, customer_actor: Actor) -> None:
+    block = prefix_allocate(pool=pool6, account=account, actor=cli_actor)
+    with pytest.raises(IpamError, match="no reverse zone"):
+        ptr_set(allocation=block, address="2001:db8::1", hostname="a.example.com", actor=customer_actor)
+
+
+def test_an_ipv6_block_is_delegated_at_its_nibble_boundary(
+    block6: Allocation, reverse_zones: dict[int, Zone], customer_actor: Actor
+) -> None:
+    reverse_delegate(allocation=block6, nameservers=["ns1.example.net", "ns2.example.net"], actor=customer_actor)
+    assert _records(reverse_zones[6], "NS") == [
+        ("@", "ns1.ctrlpanel.test."),
+        ("@", "ns2.ctrlpanel.test."),
+        ("d.c.b.a", "ns1.example.net."),
+        ("d.c.b.a", "ns2.example.net."),
+    ]
+    with pytest.raises(IpamError, match="delegated"):
+        ptr_set(allocation=block6, address="2001:db8:abcd::1", hostname="a.example.com", actor=customer_actor)
+    reverse_delegate(allocation=block6, nameservers=[], actor=customer_actor)
+    assert [name for name, _ in _records(reverse_zones[6], "NS")] == ["@", "@"]
+
+
+def test_a_block_between_nibbles_is_delegated_at_each_nibble_below_it(
+    account: Account, cli_actor: Actor, reverse_zones: dict[int, Zone], customer_actor: Actor
+) -> None:
+    pool = pool_create(prefix="2001:db8::/32", default_length=46, actor=cli_actor)
+    block = prefix_allocate(pool=pool, account=account, actor=cli_actor)
+    reverse_delegate(allocation=block, nameservers=["ns.example.net"], actor=customer_actor)
+    delegated = [name for name, _ in _records(reverse_zones[6], "NS") if name != "@"]
+    assert delegated == [f"{nibble}.0.0.0" for nibble in range(4)]  # the four /48s of the /46
+
+
+def test_an_ipv4_block_below_a_24_gets_rfc_2317_delegation(
+    block4: Allocation, reverse_zones: dict[int, Zone], customer_actor: Actor
+) -> None:
+    zone = reverse_zones[4]
+    ptr_set(allocation=block4, address="198.51.100.70", hostname="old.example.com", actor=customer_actor)
+    reverse_delegate(allocation=block4, nameservers=["ns.example.net"], actor=customer_actor)
+    assert ("64-127", "ns.example.net.") in _records(zone, "NS")
+    cnames = _records(zone, "CNAME")
+    assert len(cnames) == 64
+    assert ("70", "70.64-127.100.51.198.in-addr.arpa.") in cnames
+    assert _records(zone, "PTR") == []  # the PTR made way for the CNAME
+    with pytest.raises(IpamError, match="delegated"):
+        ptr_set(allocation=block4, address="198.51.100.70", hostname="a.example.com", actor=customer_actor)
+    reverse_delegate(allocation=block4, nameservers=[], actor=customer_actor)
+    assert _records(zone, "CNAME") == []
+    assert [name for name, _ in _records(zone, "NS")] == ["@", "@"]
+
+
+def test_a_delegation_that_the_zone_refuses_leaves_nothing_behind(
+    block4: Allocation, reverse_zones: dict[int, Zone], customer_actor: Actor
+) -> None:
+    version = reverse_zones[4].version
+    with pytest.raises(IpamError):
+        reverse_delegate(allocation=block4, nameservers=["not a name!"], actor=customer_actor)
+    reverse_zones[4].refresh_from_db()
+    assert reverse_zones[4].version == version
+    assert not Event.objects.filter(action="reverse_delegate").exists()
