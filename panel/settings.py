@@ -156,6 +156,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
+# Beat: the sweeper enqueues every zone some nameserver is behind on (a lost message, Redis down at commit, a killed
+# worker only delay a change); the verifier transfers every zone from every nameserver and repairs drift.
+PUSH_SWEEP_INTERVAL = env_int("PUSH_SWEEP_INTERVAL", 30)
+PUSH_VERIFY_INTERVAL = env_int("PUSH_VERIFY_INTERVAL", 3600)
+CELERY_BEAT_SCHEDULE = {
+    "push-sweep": {"task": "zones.tasks.push_sweep", "schedule": float(PUSH_SWEEP_INTERVAL)},
+    "zones-verify": {"task": "zones.tasks.zones_verify", "schedule": float(PUSH_VERIFY_INTERVAL)},
+}
 
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

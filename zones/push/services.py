@@ -49,6 +49,14 @@ class PushError(Exception):
     """A push to at least one nameserver failed; the retry (or the sweeper) tries again. Nothing was confirmed."""
 
 
+class SerialTooLow(PushError):
+    """A change set needs several messages, and the serial must advance by one per message: raise it past `above`."""
+
+    def __init__(self, above: int) -> None:
+        super().__init__(f"the serial must first be raised past {above}")
+        self.above = above
+
+
 class PushBusy(Exception):
     """Another worker is pushing this zone right now; it will see our change too, or our retry will."""
 
@@ -176,7 +184,7 @@ def changes_send(
     start = int(from_soa.serial)  # type: ignore[attr-defined]
     last_intermediate = (start + len(groups) - 1) % SERIAL_MODULUS
     if len(groups) > 1 and not serial_greater(serial, last_intermediate):
-        raise PushError(f"{len(groups)} messages are needed but the serial advances only from {start} to {serial}")
+        raise SerialTooLow(last_intermediate)
     expected = from_soa
     for index, group in enumerate(groups):
         last = index == len(groups) - 1
@@ -195,6 +203,10 @@ def _deliver(nameserver: Nameserver, sync: ZoneSync, zone: Zone) -> None:
                 changes_send(nameserver, zone, changes, from_soa=soa_rdata(zone, sync.serial), serial=serial)
             except transport.PrerequisiteFailed:
                 log.info("%s on %s is not at serial %s: reconciling", zone.name, nameserver.name, sync.serial)
+            except SerialTooLow as exc:
+                # The next round of the push sends the same records with the raised serial.
+                zone_serial_raise(zone=zone, above=exc.above, actor=_pipeline_actor("a change set of many messages"))
+                return
             except transport.ZoneMissing:
                 if nameserver.kind not in PROVISIONING_KINDS:
                     raise
@@ -296,16 +308,29 @@ def zone_reconcile(*, nameserver: Nameserver, sync: ZoneSync, zone_id: int) -> l
     if their_serial == snapshot.serial and not changes and their_soa == soa_rdata(snapshot.zone, snapshot.serial):
         _confirm(sync, version=snapshot.version, serial=snapshot.serial)
         return []
-    if not serial_greater(snapshot.serial, their_serial):
-        actor = Actor.cli(f"push pipeline (serial of {nameserver.name} was ahead)")
-        zone_serial_raise(zone=snapshot.zone, above=their_serial, actor=actor)
+    above = their_serial
+    for _ in range(3):
+        if serial_greater(snapshot.serial, above):
+            try:
+                changes_send(nameserver, snapshot.zone, changes, from_soa=their_soa, serial=snapshot.serial)
+                break
+            except SerialTooLow as exc:
+                above = exc.above
+        zone_serial_raise(
+            zone=snapshot.zone, above=above, actor=_pipeline_actor(f"{nameserver.name} needs a higher serial")
+        )
         snapshot = zone_snapshot(zone_id=zone_id)
         if snapshot is None:
             return []
         changes, differences = differences_between(snapshot, theirs)
-    changes_send(nameserver, snapshot.zone, changes, from_soa=their_soa, serial=snapshot.serial)
+    else:
+        raise PushError(f"could not find a serial above {above} for {nameserver.name}")
     _confirm(sync, version=snapshot.version, serial=snapshot.serial)
     return differences
+
+
+def _pipeline_actor(reason: str) -> Actor:
+    return Actor.cli(f"push pipeline: {reason}")
 
 
 def _origin(zone_id: int) -> dns.name.Name:

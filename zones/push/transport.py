@@ -110,7 +110,14 @@ def update_send(
         else:
             message.replace(change.name, change.rdataset)
     message.replace(origin, soa_ttl, soa)
-    response = _exchange(server, message)
+    try:
+        response = _exchange(server, message)
+    except TransportError:
+        # A server without the zone may refuse without signing its answer (Knot's NOTAUTH), which reads as a bad
+        # signature: ask it plainly whether it serves the zone before blaming the key.
+        if _reachable(server) and soa_query(server, origin) is None:
+            raise ZoneMissing(f"the server is not authoritative for {origin}") from None
+        raise
     rcode = response.rcode()
     if rcode == dns.rcode.NXRRSET:
         raise PrerequisiteFailed("the server's SOA is not the one last confirmed")
@@ -131,6 +138,14 @@ def soa_query(server: Server, origin: dns.name.Name) -> dns.rdata.Rdata | None:
             soa: dns.rdata.Rdata = rrset[0]
             return soa
     return None
+
+
+def _reachable(server: Server) -> bool:
+    try:
+        _exchange(server, dns.message.make_query("version.bind.", dns.rdatatype.TXT, rdclass=dns.rdataclass.CH))
+    except TransportError:
+        return False
+    return True
 
 
 def zone_transfer(server: Server, origin: dns.name.Name) -> dict[Key, dns.rdataset.Rdataset]:
