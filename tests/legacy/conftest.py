@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,9 @@ from tests.conftest import API_PASSWORD
 from zones import selectors
 from zones.models import Zone
 from zones.services import zone_create, zone_set_api_password
+
+# live_server binds to "localhost" unless told otherwise; on this shared machine servers bind to 127.0.0.1 only.
+os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response

@@ -355,6 +355,13 @@ TYPES = [
 ]
 
 
+# LIST shows a CAA value that is one plain token without quotes (see zones/legacy/listing.py).
+LISTED = {
+    '0 issue "letsencrypt.org"': "0 issue letsencrypt.org",
+    '0 iodef "mailto:security@example.com"': "0 iodef mailto:security@example.com",
+}
+
+
 @pytest.mark.parametrize(("rdtype", "data", "stored"), TYPES, ids=[f"{t}:{d}" for t, d, _ in TYPES])
 def test_every_supported_type_can_be_added_listed_and_deleted(
     api: Api, zone: Zone, rdtype: str, data: str, stored: str
@@ -363,7 +370,7 @@ def test_every_supported_type_can_be_added_listed_and_deleted(
     reply = api.post(f"ADD {host} 300 {rdtype} {data}")
     assert (reply.status, reply.body) == (200, f"ADD {host} 300 {rdtype} {' '.join(data.split())}\n")
     assert rrset(zone, host, rdtype) == [(300, stored)]
-    assert f"{host} 300 {rdtype} {stored} \n" in api.post("LIST", showall="0").body
+    assert f"{host} 300 {rdtype} {LISTED.get(stored, stored)} \n" in api.post("LIST", showall="0").body
     assert api.post(f"DELETE {host} 300 {rdtype} {data}").status == 200
     assert rrset(zone, host, rdtype) == []
 

@@ -16,6 +16,7 @@ from panel.net import IPAddress, client_address
 from zones import records, selectors
 from zones.legacy import throttle
 from zones.legacy.commands import Context, Parsed, parse
+from zones.legacy.listing import listing_lines
 from zones.models import Zone
 from zones.records import RecordError
 from zones.services import ApplyResult, zone_apply
@@ -144,9 +145,5 @@ def _lines(parsed: list[Parsed], result: ApplyResult, listing: list[str]) -> lis
 
 
 def _listing(zone: Zone, *, show_soa: bool) -> list[str]:
-    """LIST lines: `host ttl type data ` (the trailing space is what scripts written for the old service expect)."""
-    rows = [(r.name, r.ttl, r.type, r.content) for r in selectors.zone_records(zone=zone)]
-    if show_soa:  # zone_apply has updated this instance's serial
-        rows.append(("@", zone.soa_ttl, "SOA", zone.soa_content))
-        rows.sort(key=lambda row: (row[0] != "@", row[0], row[2], row[3]))
-    return [f"{name} {ttl} {rdtype} {content} " for name, ttl, rdtype, content in rows]
+    # zone_apply has updated this instance's serial, so the SOA line shows the request's own change.
+    return listing_lines(selectors.zone_records(zone=zone), soa_of=zone if show_soa else None)
