@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("zones.legacy.urls")),
     path("", include("zones.api.urls")),
     path("", include("zones.dyndns.urls")),
+    path("api/ipam/", include("ipam.api.urls")),
 ]
