@@ -1,0 +1,124 @@
+"""A real Celery worker (and a private Redis) as subprocesses, for the push tests and the benchmark."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from panel.celery import app
+from tests.push.servers import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED_BROKER = "redis://127.0.0.1:6379/3"  # this suite's Redis database (db 3 on the shared server)
+
+
+class Worker:
+    """`celery -A panel worker` in its own session, so that a kill reaches the pool's processes too."""
+
+    def __init__(self, *, database_url: str, broker_url: str, log: Path, concurrency: int = 1) -> None:
+        self.log = log
+        self.name = f"h3-{uuid.uuid4().hex[:8]}@localhost"
+        env = os.environ | {
+            "DATABASE_URL": database_url,
+            "CELERY_BROKER_URL": broker_url,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "LOG_LEVEL": "INFO",
+        }
+        env.pop("TEST_DATABASE_NAME", None)
+        command = [sys.executable, "-m", "celery", "-A", "panel", "worker", "-l", "INFO", "-n", self.name]
+        command += ["-c", str(concurrency), "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(  # noqa: S603
+                command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.wait_for("ready.")
+
+    def wait_for(self, text: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.log.read_text(errors="replace"):
+                return
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited: {self.log.read_text()[-3000:]}")
+            time.sleep(0.05)
+        raise RuntimeError(f"worker never logged {text!r}: {self.log.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool processes: no clean-up, no acknowledgement."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # pool processes that outlived their parent
+
+
+class Redis:
+    """A private redis-server on a free loopback port: a test may stop it without touching the shared one."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        command = ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"]
+        command += ["--dir", str(self.directory), "--pidfile", str(self.directory / "redis.pid")]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+        import redis
+
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(redis.ConnectionError):
+                redis.Redis(port=self.port).ping()
+                return
+            time.sleep(0.02)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@contextlib.contextmanager
+def publishing_to(broker_url: str) -> Iterator[None]:
+    """Make this process enqueue tasks on a real broker instead of running them in-process."""
+    conf = app.conf
+    saved = (conf.broker_url, conf.task_always_eager)
+    conf.broker_url, conf.task_always_eager = broker_url, False
+    _reset_connections()
+    try:
+        yield
+    finally:
+        conf.broker_url, conf.task_always_eager = saved
+        _reset_connections()
+
+
+def _reset_connections() -> None:
+    # The app and kombu's global registry cache connection and producer pools per broker: drop them all so that the
+    # next message goes to the broker now configured.
+    import kombu.pools
+
+    app._pool = None
+    app.amqp._producer_pool = None
+    kombu.pools.reset()
