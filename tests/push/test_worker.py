@@ -66,7 +66,8 @@ def delivered(zone: Zone, server: Server, timeout: float = DELIVERY_TIMEOUT) -> 
     return False
 
 
-def test_a_real_worker_delivers_a_legacy_api_change(nameserver, server, zone, shared_broker, start_worker, legacy):
+@pytest.mark.usefixtures("nameserver", "shared_broker")
+def test_a_real_worker_delivers_a_legacy_api_change(server, zone, start_worker, legacy):
     start_worker()
     assert delivered(zone, server)  # the zone's creation
     assert legacy("REPLACE www 300 A 192.0.2.80") == (200, "REPLACE www 300 A 192.0.2.80\n")
@@ -74,8 +75,9 @@ def test_a_real_worker_delivers_a_legacy_api_change(nameserver, server, zone, sh
     assert server.answer("www.example.com.", "A") == ["192.0.2.80"]
 
 
+@pytest.mark.usefixtures("nameserver")
 def test_a_change_committed_while_redis_is_down_is_delivered_by_the_sweeper(
-    nameserver, server, zone, start_worker, tmp_path, cli_actor
+    server, zone, start_worker, tmp_path, cli_actor
 ):
     broker = Redis(tmp_path)
     broker.start()
@@ -95,9 +97,8 @@ def test_a_change_committed_while_redis_is_down_is_delivered_by_the_sweeper(
     assert server.answer("www.example.com.", "A") == ["192.0.2.81"]
 
 
-def test_a_push_whose_worker_is_killed_midway_is_delivered_by_the_sweeper(
-    nameserver, server, zone, shared_broker, start_worker, cli_actor
-):
+@pytest.mark.usefixtures("nameserver", "shared_broker")
+def test_a_push_whose_worker_is_killed_midway_is_delivered_by_the_sweeper(server, zone, start_worker, cli_actor):
     worker = start_worker()
     assert delivered(zone, server)
     server.pause()  # the next UPDATE hangs: the worker is caught in the middle of the push
@@ -115,9 +116,8 @@ def test_a_push_whose_worker_is_killed_midway_is_delivered_by_the_sweeper(
     call_command("zones_verify", "example.com")
 
 
-def test_two_workers_pushing_one_zone_lose_and_double_nothing(
-    nameserver, server, zone, shared_broker, start_worker, cli_actor
-):
+@pytest.mark.usefixtures("nameserver", "shared_broker")
+def test_two_workers_pushing_one_zone_lose_and_double_nothing(server, zone, start_worker, cli_actor):
     start_worker()
     start_worker()
     for i in range(60):
