@@ -109,6 +109,12 @@ def type_parse(text: str) -> str:
     return rdtype
 
 
+def type_text(rdtype: int) -> str:
+    """The mnemonic of a type, ANAME included. dnspython's own to_text names the RdataType member of a type registered
+    at run time "TYPE65300" (the member is made before the name is registered); a plain int looks the name up."""
+    return dns.rdatatype.to_text(int(rdtype))  # type: ignore[arg-type]
+
+
 def rdata_parse(rdtype: str, text: str, origin: dns.name.Name) -> dns.rdata.Rdata:
     """Parse record data with dnspython; names in it that are relative are taken relative to `origin`."""
     _check_text(text, "record data")

@@ -13,7 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import dns.name
+import dns.rdataclass
 import dns.rdatatype
+import dns.tokenizer
+import dns.zonefile
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
@@ -528,9 +531,11 @@ def zone_import(*, zone: Zone, text: str, actor: Actor, dry_run: bool = False) -
     """
     origin = records.zone_origin(zone.name)
     wanted = master_file_rrsets(text, origin)
+    # Read without the zone lock: an RRset another writer adds meanwhile at a name the file does not hold survives,
+    # exactly as if that write had come just after the import; zone_apply re-checks every touched name under the lock.
     existing = set(RRset.objects.filter(zone=zone).values_list("name", "type"))
     protected = {("@", "SOA"), ("@", "NS")}
-    changes: list[Operation] = [
+    changes: list[Replace] = [
         Replace(name=name, type=rdtype, contents=tuple(contents), ttl=ttl)
         for (name, rdtype), (ttl, contents) in sorted(wanted.items())
         if (name, rdtype) not in protected
@@ -538,19 +543,35 @@ def zone_import(*, zone: Zone, text: str, actor: Actor, dry_run: bool = False) -
     changes += [
         Replace(name=name, type=rdtype, contents=()) for name, rdtype in sorted(existing - wanted.keys() - protected)
     ]
-    return zone_apply(zone=zone, changes=changes, actor=actor, dry_run=dry_run)
+    result = zone_apply(zone=zone, changes=changes, actor=actor, dry_run=dry_run)
+    # A file has no command lines to echo: name the RRset in each reason instead.
+    result.outcomes = [
+        outcome if outcome.ok else Outcome(f"{change.name} {change.type}: {outcome.error}")
+        for change, outcome in zip(changes, result.outcomes, strict=True)
+    ]
+    return result
 
 
 def master_file_rrsets(text: str, origin: dns.name.Name) -> dict[tuple[str, str], tuple[int, list[str]]]:
-    """Parse a master file with dnspython: {(relative name, type): (ttl, [presentation data])}."""
-    import dns.zone
+    """Parse a master file with dnspython: {(relative name, type): (ttl, [presentation data])}.
 
+    Every record comes back, including those outside the zone, for zone_apply to refuse by name: dnspython's zone
+    reader would skip them silently, and an import that quietly drops lines is not all or nothing. $INCLUDE is off.
+    """
+    manager = dns.zonefile.RRSetsReaderManager(origin=dns.name.root, relativize=False)
     try:
-        parsed = dns.zone.from_text(text, origin=origin, relativize=False, check_origin=False)
+        with manager.writer(True) as txn:  # type: ignore[no-untyped-call]  # dnspython leaves it unannotated
+            tokens = dns.tokenizer.Tokenizer(text, "<file>", idna_codec=dns.name.IDNA_2008_Practical)
+            reader = dns.zonefile.Reader(tokens, dns.rdataclass.IN, txn, allow_directives={"$ORIGIN", "$TTL"})
+            # The reader skips names outside the zone origin it was made with (the root here), so it skips none;
+            # relative names start at the apex, and the transaction accepts an SOA only there.
+            reader.current_origin = reader.last_name = manager.origin = origin
+            reader.read()
     except Exception as exc:  # dnspython's parser raises many types; each means the file is malformed
         raise ZoneError(f"the master file does not parse: {exc}") from None
     result: dict[tuple[str, str], tuple[int, list[str]]] = {}
-    for name, rdataset in parsed.iterate_rdatasets():
-        key = (records.owner_relative(name, origin), dns.rdatatype.to_text(rdataset.rdtype))
-        result[key] = (rdataset.ttl, [rdata.to_text() for rdata in rdataset])
+    for rrset in manager.rrsets:
+        key = (records.owner_relative(rrset.name, origin), records.type_text(rrset.rdtype))
+        ttl, contents = result.get(key, (rrset.ttl, []))
+        result[key] = (min(ttl, rrset.ttl), contents + [rdata.to_text() for rdata in rrset])
     return result

@@ -1,7 +1,13 @@
+"""Shared by the staff commands: find what a command names, or stop with a message that says what is missing."""
+
 from __future__ import annotations
+
+import sys
+from typing import Any, TextIO
 
 from django.core.management.base import CommandError
 
+from panel.models import Account
 from zones import records, selectors
 from zones.models import Zone
 from zones.records import RecordError
@@ -11,7 +17,20 @@ def zone_named(name: str) -> Zone:
     try:
         zone = selectors.zone_by_name(records.zone_name_normalize(name))
     except RecordError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(f"{name!r} is not a zone name: {exc}") from None
     if zone is None:
         raise CommandError(f"no zone named {name}")
     return zone
+
+
+def account_named(name: str) -> Account:
+    account = selectors.account_by_name(name)
+    if account is None:
+        raise CommandError(f"no account named {name}")
+    return account
+
+
+def stdin(options: dict[str, Any]) -> TextIO:
+    """Standard input, or the stream a caller passed as call_command(..., stdin=...) (tests, scripts)."""
+    stream: TextIO = options.get("stdin") or sys.stdin
+    return stream

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from panel.actors import Actor
-from panel.models import Account
+from zones.management.lookup import account_named
 from zones.services import ZoneError, zone_create
 
 
@@ -18,9 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--default-ttl", type=int, default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        account = Account.objects.filter(name=options["account"]).first()
-        if account is None:
-            raise CommandError(f"no account named {options['account']}")
+        account = account_named(options["account"])
         try:
             zone = zone_create(
                 name=options["zone"], account=account, default_ttl=options["default_ttl"], actor=Actor.cli()

@@ -1,17 +1,18 @@
 from __future__ import annotations
 
-import sys
+import getpass
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from panel.actors import Actor
-from zones.management.lookup import zone_named
+from zones.management.lookup import stdin, zone_named
 from zones.services import ZoneError, zone_set_api_password
 
 
 class Command(BaseCommand):
     help = "Set the zone's Primary DNS API v1 password, read from standard input (an empty line turns the API off)."
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("zone")
@@ -19,7 +20,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         zone = zone_named(options["zone"])
         # Read from stdin, never from argv: a password on the command line lands in shell history and `ps`.
-        password = sys.stdin.readline().rstrip("\r\n")
+        stream = stdin(options)
+        if stream.isatty():
+            password = getpass.getpass(f"New API password for {zone.name}: ")
+        else:
+            password = stream.readline().rstrip("\r\n")
         try:
             zone_set_api_password(zone=zone, password=password, actor=Actor.cli())
         except ZoneError as exc:
