@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -15,9 +16,10 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from panel.actors import Actor, Interface
+from panel.models import Account
 from zones import selectors
 from zones.models import Change, Record, RRset, Zone
-from zones.services import Add, Replace, zone_apply
+from zones.services import Add, Replace, ZoneError, zone_apply, zone_create
 
 WRITERS = 50
 
@@ -160,3 +162,18 @@ def test_concurrent_writers_on_a_sqlite_file_never_see_database_is_locked(tmp_pa
     assert report["version"] == 1 + report["commits"]
     assert report["reads"] > 0
     assert report["reader_saw"] == [1]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_creation_of_overlapping_zones_of_two_accounts_lets_only_one_account_in(
+    account: Account, other_account: Account
+) -> None:
+    def create(index: int) -> None:
+        owner, name = (account, "example.net") if index % 2 else (other_account, f"h{index}.example.net")
+        with contextlib.suppress(ZoneError):  # refused: the overlap rule held
+            zone_create(name=name, account=owner, actor=actor(index))
+
+    assert in_threads(20, create) == []
+    owners = set(Zone.objects.filter(name__endswith="example.net").values_list("account__name", flat=True))
+    assert len(owners) == 1
