@@ -33,6 +33,8 @@ STRATEGIES: tuple[Strategy, ...] = ("first-fit", "sparse")
 # Quarantined blocks whose time is up are freed by the next change to their pool; this many at most per change, so
 # that one request never pays for a mass release.
 EXPIRE_BATCH = 200
+# First-fit scans free blocks in address order while at most this many are too small for the request (see _first_fit).
+SCAN_LIMIT = 64
 
 
 class IpamError(Exception):
@@ -286,18 +288,35 @@ def _claim(pool: Pool, counts: _Counts, wanted: Block | None, length: int, strat
 def _first_fit(pool: Pool, length: int) -> Block | None:
     """The lowest free block of at least the requested size.
 
-    One index probe per candidate length (the lowest free /n for each n up to `length`), sent as one UNION query: a
-    scan in address order would step over every too-small free block below the answer, which fragmentation can make
-    many.
+    A scan in address order skips every free block too small for the request; the counts on the pool row say how
+    many there are. When they are few, that scan is the cheapest query; when fragmentation has made them many, ask
+    instead for the lowest free block of each length that fits (one index probe per length, one UNION query).
     """
+    free: dict[str, int] = pool.counts.get("free", {})
+    fitting = sorted(int(n) for n in free if int(n) <= length)
+    if not fitting:
+        return None
+    too_small = sum(count for n, count in free.items() if int(n) > length)
+    if too_small <= SCAN_LIMIT:
+        row = (
+            FreeBlock.objects.filter(pool=pool, length__lte=length)
+            .order_by("start")
+            .values_list("start", "length")
+            .first()
+        )
+        return None if row is None else Block(pool.family, int(row[0], 16), row[1])
+    return _lowest_of_lengths(pool, fitting)
+
+
+def _lowest_of_lengths(pool: Pool, lengths: list[int]) -> Block | None:
     table = FreeBlock._meta.db_table
     parts = [
         f"SELECT * FROM (SELECT start, length FROM {table} WHERE pool_id = %s AND length = %s ORDER BY start LIMIT 1) "  # noqa: S608 (no user text in the SQL)
         f"AS f{n}"
-        for n in range(pool.length, length + 1)
+        for n in lengths
     ]
     params: list[int] = []
-    for n in range(pool.length, length + 1):
+    for n in lengths:
         params += [pool.pk, n]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)

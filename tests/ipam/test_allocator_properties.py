@@ -14,6 +14,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ipam import services
 from ipam.models import Allocation, Pool, Status
 from ipam.prefixes import Block, prefix_parse
 from ipam.services import (
@@ -83,13 +84,18 @@ operations = st.lists(
 
 @pytest.mark.django_db
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(pool_prefix=st.sampled_from(POOLS), ops=operations)
+@given(pool_prefix=st.sampled_from(POOLS), ops=operations, scan_limit=st.sampled_from([0, 64]))
 def test_any_sequence_keeps_the_pool_exact_and_first_fit_lowest(
-    pool_prefix: str, ops: list[tuple[str, int, object]], account: Account, cli_actor: Actor
+    pool_prefix: str, ops: list[tuple[str, int, object]], scan_limit: int, account: Account, cli_actor: Actor
 ) -> None:
-    with transaction.atomic():
-        _run(pool_prefix, ops, account, cli_actor)
-        transaction.set_rollback(True)  # every example starts from an empty database
+    # Both ways first-fit finds the lowest block: the address-order scan, and the per-length probes (limit 0).
+    saved, services.SCAN_LIMIT = services.SCAN_LIMIT, scan_limit
+    try:
+        with transaction.atomic():
+            _run(pool_prefix, ops, account, cli_actor)
+            transaction.set_rollback(True)  # every example starts from an empty database
+    finally:
+        services.SCAN_LIMIT = saved
 
 
 def _run(pool_prefix: str, ops: list[tuple[str, int, object]], account: Account, actor: Actor) -> None:
