@@ -190,3 +190,15 @@ def test_an_authenticated_request_never_reaches_another_accounts_zone(
     reply = api.post(*commands, **params)
     assert reply.status == 400
     assert (records_of(other_zone), records_of(zone)) == before
+
+
+def test_a_new_password_replaces_the_old_one_at_once(api: Api, zone: Zone, cli_actor: Actor) -> None:
+    assert api.post("LIST").status == 200  # the old password is now remembered as verified
+    zone_set_api_password(zone=zone, password="the new password", actor=cli_actor)
+    assert (api.post("LIST").status, api.post("LIST", password="the new password").status) == (401, 200)
+
+
+def test_removing_the_password_turns_the_api_off(api: Api, zone: Zone, cli_actor: Actor) -> None:
+    assert api.post("LIST").status == 200
+    zone_set_api_password(zone=zone, password="", actor=cli_actor)
+    assert (api.post("LIST").status, api.post("LIST").body) == NOT_AUTHENTICATED
