@@ -52,7 +52,8 @@ class Parsed:
 
     def failure(self, reason: str) -> str:
         separator = ": " if reason == NO_SUCH_RECORD else "; "
-        return f"N{self.echo}{separator}{reason}"
+        # A reason may quote decoded input (dnspython decodes the escape \010 to a newline): it must not break the line.
+        return f"N{self.echo}{separator}{_visible(reason)}"
 
 
 def parse(command: str, context: Context) -> Parsed:
