@@ -60,8 +60,7 @@ def test_the_root_of_another_host_is_not_the_api(client: Client, zone: Zone) -> 
             {"domain": "example.com", "password": API_PASSWORD, "command": "REPLACE home 60 A 192.0.2.3"},
             HTTP_HOST="panel.example.net",
         )
-    assert response.status_code == 200
-    assert not response.content.startswith(b"REPLACE")
+    assert not response.content.startswith(b"REPLACE")  # whatever the panel answers there, it is not the API
     assert rrset(zone, "home", "A") == []
 
 
