@@ -389,6 +389,8 @@ def _free(pool: Pool, counts: _Counts, allocation: Allocation) -> None:
 
 
 def _expire(pool: Pool, counts: _Counts, actor: Actor) -> int:
+    if not pool.counts.get(Status.QUARANTINED):
+        return 0  # nothing rests in quarantine: spare the query
     due = list(
         Allocation.objects.filter(pool=pool, status=Status.QUARANTINED, quarantined_until__lte=timezone.now())
         .select_related("pool", "account")

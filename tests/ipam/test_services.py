@@ -210,7 +210,7 @@ def test_allocating_costs_a_fixed_number_of_queries(
 ) -> None:
     for _ in range(20):
         prefix_allocate(pool=pool6, account=account, length=64, actor=cli_actor)
-    # savepoint, lock, expired quarantines, find, delete + insert free blocks, insert, counts, audit, release
-    with django_assert_max_num_queries(10):
+    # savepoint, lock, find, delete + insert free blocks, insert, counts, audit, release
+    with django_assert_max_num_queries(9):
         prefix_allocate(pool=pool6, account=account, length=64, actor=cli_actor)
     assert Allocation.objects.filter(status=Status.ACTIVE).count() == 21
