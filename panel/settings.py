@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "rest_framework",
     "drf_spectacular",
     "panel",
@@ -120,6 +122,25 @@ STORAGES = {
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
+
+# --- Web panel ---
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+# An idle timeout: every request renews the session, so it ends this many seconds after the person's last click.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 1800)
+SESSION_SAVE_EVERY_REQUEST = True
+# Failed logins (password or TOTP) allowed per user name and per client address within the window (seconds).
+PANEL_LOGIN_FAILURES_PER_USER = env_int("PANEL_LOGIN_FAILURES_PER_USER", 5)
+PANEL_LOGIN_FAILURES_PER_CLIENT = env_int("PANEL_LOGIN_FAILURES_PER_CLIENT", 20)
+PANEL_LOGIN_FAILURE_WINDOW = env_int("PANEL_LOGIN_FAILURE_WINDOW", 900)
+# The public base URL of this instance, for the copy-ready examples in the panel (default: the request's own host).
+PANEL_PUBLIC_URL = env_str("PANEL_PUBLIC_URL", "")
+# Password-reset mail: printed on the console unless an SMTP server is configured.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ctrlpanel <noreply@localhost>")
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "ctrlpanel")
 
 # Requests arrive through these proxies only; any X-Forwarded-For from another peer is ignored (CIDRs allowed).
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")

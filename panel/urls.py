@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("zones.api.urls")),
     path("", include("zones.dyndns.urls")),
     path("api/ipam/", include("ipam.api.urls")),
+    path("", include("panel.views.urls")),
 ]

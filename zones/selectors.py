@@ -91,3 +91,47 @@ def zone_master_file(*, zone: Zone) -> str:
     ]
     lines.extend(f"{r.name} {r.ttl} IN {r.type} {r.content}" for r in zone_records(zone=zone))
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class RRsetDiff:
+    """One RRset that an import would change: as it is, and as the file has it (absent: ttl None, no records)."""
+
+    name: str
+    type: str
+    ttl_before: int | None
+    before: list[str]
+    ttl_after: int | None
+    after: list[str]
+
+    @property
+    def kind(self) -> str:
+        return "add" if not self.before else "delete" if not self.after else "change"
+
+
+def zone_import_diff(*, zone: Zone, text: str) -> list[RRsetDiff]:
+    """What `zone_import(text=...)` would change, RRset by RRset (the SOA and apex NS set stay as they are).
+
+    Raises ZoneError when the file does not parse. A record that does not parse is shown as the file has it; the
+    dry run of zone_import names the error."""
+    from zones.records import RecordError, content_canonical, zone_origin
+    from zones.services import master_file_rrsets
+
+    origin = zone_origin(zone.name)
+    wanted = master_file_rrsets(text, origin)
+    current: dict[tuple[str, str], tuple[int, list[str]]] = {}
+    for row in zone_records(zone=zone):
+        current.setdefault((row.name, row.type), (row.ttl, []))[1].append(row.content)
+    diffs = []
+    for key in sorted((wanted.keys() | current.keys()) - {("@", "SOA"), ("@", "NS")}):
+        ttl_before, before = current.get(key, (None, []))
+        ttl_after, raw = wanted.get(key, (None, []))
+        after = []
+        for content in raw:
+            try:
+                after.append(content_canonical(key[1], content, origin))
+            except RecordError:
+                after.append(content)
+        if sorted(before) != sorted(set(after)) or (after and ttl_before != ttl_after):
+            diffs.append(RRsetDiff(key[0], key[1], ttl_before, sorted(before), ttl_after, sorted(set(after))))
+    return diffs

@@ -575,3 +575,46 @@ def master_file_rrsets(text: str, origin: dns.name.Name) -> dict[tuple[str, str]
         ttl, contents = result.get(key, (rrset.ttl, []))
         result[key] = (min(ttl, rrset.ttl), contents + [rdata.to_text() for rdata in rrset])
     return result
+
+
+def zone_restore(*, zone: Zone, version: int, actor: Actor) -> ApplyResult:
+    """Make the zone's records what they were at `version`, as one zone_apply (so the restore is itself journaled,
+    audited and pushed like any change).
+
+    The state at a version comes from the journal: every RRset a later change touched goes back to its `before` in the
+    earliest such change. The SOA stays the zone's; the apex NS set belongs to the provider and is restored only by
+    staff. Raises ZoneError for a version the zone never had or has now.
+    """
+    with transaction.atomic():
+        # Locked while the journal is read, so that no change can land between reading it and applying the inverse.
+        locked = Zone.objects.select_for_update().get(pk=zone.pk)
+        if not 0 <= version < locked.version:
+            raise ZoneError(f"version {version} is not an earlier version of {locked.name} (now {locked.version})")
+        past = _rrsets_at(locked, version)
+        changes = [
+            Replace(name=name, type=rdtype, contents=_records_of(rrset), ttl=_ttl_of(rrset))
+            for (name, rdtype), rrset in sorted(past.items())
+            if actor.is_staff or (name, rdtype) != ("@", "NS")
+        ]
+        return zone_apply(zone=zone, changes=changes, actor=actor)
+
+
+def _rrsets_at(zone: Zone, version: int) -> dict[tuple[str, str], dict[str, object] | None]:
+    """{(name, type): the RRset as it was at `version` (None: absent)} for every RRset changed since."""
+    past: dict[tuple[str, str], dict[str, object] | None] = {}
+    later = Change.objects.filter(zone=zone, version__gt=version).order_by("-version").values_list("before", "after")
+    for before, after in later:  # newest first, so the earliest change after `version` has the last word
+        was = {(rrset["name"], rrset["type"]): rrset for rrset in before}
+        for key in was.keys() | {(rrset["name"], rrset["type"]) for rrset in after}:
+            past[key] = was.get(key)
+    return past
+
+
+def _records_of(rrset: dict[str, object] | None) -> tuple[str, ...]:
+    contents = rrset.get("records") if rrset else None
+    return tuple(str(content) for content in contents) if isinstance(contents, list) else ()
+
+
+def _ttl_of(rrset: dict[str, object] | None) -> int | None:
+    ttl = rrset.get("ttl") if rrset else None
+    return ttl if isinstance(ttl, int) else None

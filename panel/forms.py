@@ -1,0 +1,204 @@
+"""Forms of the web panel. They only parse input: every rule about DNS or address space is the services' to check."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from ipam.models import Pool
+from panel.models import Account
+
+COMMON_TYPES = ["A", "AAAA", "CNAME", "MX", "TXT", "SRV", "CAA", "NS", "PTR", "SSHFP", "TLSA", "DS", "ANAME"]
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class OtpTokenForm(forms.Form):
+    token = forms.CharField(
+        label="Six-digit code from your authenticator app",
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+    def clean_token(self) -> str:
+        return "".join(str(self.cleaned_data["token"]).split())
+
+
+class ZoneCreateForm(forms.Form):
+    name = forms.CharField(
+        label="Zone name", max_length=253, widget=forms.TextInput(attrs={"placeholder": "example.com"})
+    )
+    account = forms.ModelChoiceField(queryset=Account.objects.none(), empty_label=None)
+
+    def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["account"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = accounts
+        if accounts.count() == 1:
+            field.widget = forms.HiddenInput()
+            field.initial = accounts.first()
+
+
+class RecordAddForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=253, initial="@", help_text="Relative to the zone; @ for the apex.")
+    type = forms.CharField(
+        label="Type", max_length=10, initial="A", widget=forms.TextInput(attrs={"list": "record-types", "size": 6})
+    )
+    ttl = forms.IntegerField(label="TTL", required=False, min_value=0, widget=forms.NumberInput(attrs={"size": 6}))
+    content = forms.CharField(label="Data", max_length=4000, widget=forms.TextInput(attrs={"placeholder": "192.0.2.1"}))
+
+
+class RRsetEditForm(forms.Form):
+    ttl = forms.IntegerField(label="TTL", required=False, min_value=0)
+    records = forms.CharField(
+        label="Records, one per line",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+    )
+
+    def contents(self) -> tuple[str, ...]:
+        return tuple(_lines(self.cleaned_data["records"]))
+
+
+class ImportForm(forms.Form):
+    text = forms.CharField(
+        label="Master file",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false", "class": "mono"}),
+        help_text="RFC 1035 format. $ORIGIN and $TTL are understood; the SOA and the apex NS records stay ours.",
+    )
+    file = forms.FileField(label="or upload a file", required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput(), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        upload = data.get("file")
+        if upload is not None:
+            try:
+                data["text"] = upload.read().decode("utf-8")
+            except UnicodeDecodeError:
+                raise forms.ValidationError("the file is not UTF-8 text") from None
+        if not data.get("text", "").strip():
+            raise forms.ValidationError("paste a master file or choose one to upload")
+        return data
+
+
+class ApiPasswordForm(forms.Form):
+    password = forms.CharField(
+        label="New password",
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="Leave empty to generate a strong one.",
+    )
+
+
+class DynDNSHostForm(forms.Form):
+    host = forms.CharField(label="Host", max_length=253, help_text="Relative to the zone, e.g. home; @ for the apex.")
+
+
+class ApiKeyForm(forms.Form):
+    label = forms.CharField(label="Label", max_length=200, required=False, help_text="What or who uses it.")
+    account = forms.ModelChoiceField(queryset=Account.objects.none(), empty_label=None)
+    zones = forms.CharField(label="Zones", required=False, help_text="One per line or comma-separated; empty: all.")
+    hosts = forms.CharField(label="Hosts", required=False, help_text="Patterns like _acme-challenge.*; empty: all.")
+    record_types = forms.CharField(label="Record types", required=False, help_text="e.g. TXT; empty: all.")
+    networks = forms.CharField(label="Client networks", required=False, help_text="CIDRs; empty: from anywhere.")
+    read_only = forms.BooleanField(label="Read only", required=False)
+    expires = forms.DateField(
+        label="Expires", required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Empty: never."
+    )
+
+    def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["account"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = accounts
+        if accounts.count() == 1:
+            field.widget = forms.HiddenInput()
+            field.initial = accounts.first()
+
+    def list_of(self, name: str) -> tuple[str, ...]:
+        text = self.cleaned_data.get(name) or ""
+        return tuple(item.strip() for item in text.replace(",", "\n").splitlines() if item.strip())
+
+    def clean_expires(self) -> Any:
+        day = self.cleaned_data.get("expires")
+        if day is None:
+            return None
+        if day <= timezone.now().date():
+            raise forms.ValidationError("choose a day in the future")
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+class SpaceRequestForm(forms.Form):
+    account = forms.ModelChoiceField(queryset=Account.objects.none(), empty_label=None)
+    family = forms.TypedChoiceField(label="Family", choices=[(6, "IPv6"), (4, "IPv4")], coerce=int)
+    length = forms.IntegerField(label="Prefix length", min_value=1, max_value=128, initial=48)
+    purpose = forms.CharField(label="What is it for?", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["account"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = accounts
+        if accounts.count() == 1:
+            field.widget = forms.HiddenInput()
+            field.initial = accounts.first()
+
+
+class PtrForm(forms.Form):
+    address = forms.CharField(label="Address", max_length=45)
+    hostname = forms.CharField(
+        label="Host name", max_length=253, required=False, help_text="Empty removes the PTR record."
+    )
+
+
+class DelegationForm(forms.Form):
+    nameservers = forms.CharField(
+        label="Your nameservers",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One per line; empty removes the delegation.",
+    )
+
+    def names(self) -> list[str]:
+        return _lines(self.cleaned_data["nameservers"])
+
+
+class AllocateForm(forms.Form):
+    pool: forms.ModelChoiceField[Pool] = forms.ModelChoiceField(queryset=Pool.objects.none(), empty_label=None)
+    account = forms.ModelChoiceField(queryset=Account.objects.all(), empty_label=None)
+    length = forms.IntegerField(
+        label="Length /N", required=False, min_value=1, max_value=128, help_text="Empty: the pool's default."
+    )
+    description = forms.CharField(label="Description", max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["pool"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Pool.objects.all()
+
+
+class ApproveForm(forms.Form):
+    pool: forms.ModelChoiceField[Pool] = forms.ModelChoiceField(queryset=Pool.objects.none(), empty_label=None)
+
+    def __init__(self, *args: Any, family: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["pool"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Pool.objects.filter(family=family)
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(label="Reason for the customer", max_length=500)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Prefix or address", max_length=64, widget=forms.TextInput(attrs={"type": "search"}))

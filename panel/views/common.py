@@ -1,0 +1,72 @@
+"""What every page needs: the acting principal, the objects a person may see, and HTMX-aware rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from panel import selectors
+from panel.actors import Actor, Interface
+from panel.net import client_address
+from zones.models import Zone
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+def actor_of(request: HttpRequest) -> Actor:
+    """The signed-in person, through the panel, from their address. Staff act as staff (they own the apex NS)."""
+    address = client_address(request)
+    return Actor(
+        interface=Interface.PANEL,
+        label=request.user.get_username(),
+        user=request.user,
+        address=str(address) if address else None,
+        is_staff=bool(getattr(request.user, "is_staff", False)),
+    )
+
+
+def zone_or_404(request: HttpRequest, name: str) -> Zone:
+    """The zone if it is the person's (or they are staff); another account's zone does not exist for them."""
+    zone = selectors.zone_visible(user=request.user, name=name)
+    if zone is None:
+        raise Http404("No such zone")
+    return zone
+
+
+def staff_required(view: View) -> View:
+    """Staff pages: anyone else is refused (403), signed in or not (the login redirect comes first)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path())
+        if not getattr(request.user, "is_staff", False):
+            raise PermissionDenied("staff only")
+        return view(request, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]  # same signature as the wrapped view
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def page(
+    request: HttpRequest, template: str, context: dict[str, Any], *, partial: str | None = None, status: int = 200
+) -> HttpResponse:
+    """Render the whole page, or for an HTMX request the fragment it asked for (when the view has one)."""
+    chosen = partial if partial is not None and is_htmx(request) else template
+    return render(request, chosen, context, status=status)
+
+
+def public_url(request: HttpRequest) -> str:
+    """The base URL the copy-ready examples use."""
+    return settings.PANEL_PUBLIC_URL.rstrip("/") or request.build_absolute_uri("/").rstrip("/")

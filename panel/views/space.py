@@ -1,0 +1,278 @@
+"""Address space: the customer's allocations, requests and reverse DNS; the staff pages for pools and requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+
+from ipam import reverse, selectors, services
+from ipam.models import Allocation, Pool, Request, RequestStatus, Status
+from ipam.prefixes import PrefixError, address_parse, key, prefix_parse
+from ipam.services import IpamError
+from panel import forms
+from panel import selectors as panel_selectors
+from panel.models import Account
+from panel.views.common import actor_of, page, staff_required
+from zones.models import Zone
+
+# --- customers ----------------------------------------------------------------------------------------------------
+
+
+def _own_accounts(request: HttpRequest) -> QuerySet[Account]:
+    return panel_selectors.own_accounts(request.user)
+
+
+@login_required
+def space(request: HttpRequest) -> HttpResponse:
+    accounts = _own_accounts(request)
+    form = forms.SpaceRequestForm(request.POST or None, accounts=accounts)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.request_file(
+                account=data["account"],
+                family=data["family"],
+                length=data["length"],
+                purpose=data["purpose"],
+                actor=actor_of(request),
+            )
+        except IpamError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Your request for a /{data['length']} is with our staff.")
+            return redirect("space")
+    allocations = list(selectors.allocations_of(accounts=accounts))
+    context = {
+        "allocations": [(a, _size_text(a), len(_ptrs(a)[1])) for a in allocations],
+        "usage": [u for account in accounts for u in selectors.account_utilisation(account=account)],
+        "requests": Request.objects.filter(account__in=accounts).select_related("account")[:50],
+        "form": form,
+    }
+    return page(request, "panel/space/index.html", context, status=400 if request.method == "POST" else 200)
+
+
+def _size_text(allocation: Allocation) -> str:
+    """How big a block is, in the unit people think in: /64 networks for IPv6, addresses for IPv4."""
+    if allocation.pool.family == 6 and allocation.length <= 64:
+        count = 1 << (64 - allocation.length)
+        return f"{count:,} /64 network{'s' if count != 1 else ''}"
+    return f"{allocation.block.size:,} address{'es' if allocation.block.size != 1 else ''}"
+
+
+def _ptrs(allocation: Allocation) -> tuple[Zone | None, list[tuple[str, str]]]:
+    zone = reverse.zone_for(reverse.address_name(allocation.pool.family, allocation.block.start))
+    return zone, ([] if zone is None else reverse.ptr_records(zone=zone, block=allocation.block))
+
+
+def _allocation_or_404(request: HttpRequest, pk: int) -> Allocation:
+    accounts = panel_selectors.accounts_of(request.user)
+    allocation = selectors.allocations_of(accounts=accounts).filter(pk=pk).first()
+    if allocation is None:
+        raise Http404("No such allocation")
+    return allocation
+
+
+def _allocation_context(allocation: Allocation, **extra: Any) -> dict[str, Any]:
+    zone, ptrs = _ptrs(allocation)
+    return {
+        "size": _size_text(allocation),
+        "allocation": allocation,
+        "reverse_zone": zone,
+        "ptrs": ptrs,
+        "ptr_form": extra.pop("ptr_form", None) or forms.PtrForm(),
+        "delegation_form": extra.pop("delegation_form", None) or forms.DelegationForm(),
+        **extra,
+    }
+
+
+@login_required
+def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    allocation = _allocation_or_404(request, pk)
+    return page(request, "panel/space/allocation.html", _allocation_context(allocation))
+
+
+@login_required
+@require_POST
+def ptr_set(request: HttpRequest, pk: int) -> HttpResponse:
+    allocation = _allocation_or_404(request, pk)
+    form = forms.PtrForm(request.POST)
+    if form.is_valid():
+        address, hostname = form.cleaned_data["address"].strip(), form.cleaned_data["hostname"].strip()
+        try:
+            services.ptr_set(allocation=allocation, address=address, hostname=hostname or None, actor=actor_of(request))
+        except IpamError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, f"{address} now points to {hostname}." if hostname else f"Removed the PTR of {address}."
+            )
+            return redirect("allocation", pk=allocation.pk)
+    return page(request, "panel/space/allocation.html", _allocation_context(allocation, ptr_form=form), status=400)
+
+
+@login_required
+@require_POST
+def reverse_delegate(request: HttpRequest, pk: int) -> HttpResponse:
+    allocation = _allocation_or_404(request, pk)
+    form = forms.DelegationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reverse_delegate(allocation=allocation, nameservers=form.names(), actor=actor_of(request))
+        except IpamError as exc:
+            form.add_error(None, str(exc))
+        else:
+            names = form.names()
+            messages.success(request, f"Delegated to {', '.join(names)}." if names else "Removed the delegation.")
+            return redirect("allocation", pk=allocation.pk)
+    context = _allocation_context(allocation, delegation_form=form)
+    return page(request, "panel/space/allocation.html", context, status=400)
+
+
+# --- staff --------------------------------------------------------------------------------------------------------
+
+
+@staff_required
+def staff_home(request: HttpRequest, allocate_form: forms.AllocateForm | None = None) -> HttpResponse:
+    context = {
+        "pools": selectors.pools_utilisation(),
+        "allocate_form": allocate_form or forms.AllocateForm(),
+        "pending": Request.objects.filter(status=RequestStatus.PENDING).count(),
+        "search_form": forms.SearchForm(),
+    }
+    return page(request, "panel/staff/home.html", context, status=400 if allocate_form else 200)
+
+
+@staff_required
+@require_POST
+def staff_allocate(request: HttpRequest) -> HttpResponse:
+    form = forms.AllocateForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            allocation = services.prefix_allocate(
+                pool=data["pool"],
+                account=data["account"],
+                length=data["length"],
+                description=data["description"],
+                actor=actor_of(request),
+            )
+        except IpamError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Allocated {allocation.prefix} to {allocation.account}.")
+            return redirect("staff")
+    return staff_home(request, allocate_form=form)
+
+
+@staff_required
+def staff_requests(request: HttpRequest) -> HttpResponse:
+    pending = Request.objects.filter(status=RequestStatus.PENDING).select_related("account").order_by("created")
+    rows = [
+        (r, forms.ApproveForm(family=r.family, prefix=f"r{r.pk}"), forms.DeclineForm(prefix=f"r{r.pk}"))
+        for r in pending
+    ]
+    decided = Request.objects.exclude(status=RequestStatus.PENDING).select_related("account", "allocation")[:30]
+    return page(request, "panel/staff/requests.html", {"rows": rows, "decided": decided})
+
+
+@staff_required
+@require_POST
+def staff_request_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    filed = get_object_or_404(Request, pk=pk)
+    try:
+        if decision == "approve":
+            form: Any = forms.ApproveForm(request.POST, family=filed.family, prefix=f"r{pk}")
+            if form.is_valid():
+                decided = services.request_approve(
+                    request=filed, pool=form.cleaned_data["pool"], actor=actor_of(request)
+                )
+                assert decided.allocation is not None
+                messages.success(request, f"Approved: {decided.allocation.prefix} for {decided.account}.")
+        else:
+            form = forms.DeclineForm(request.POST, prefix=f"r{pk}")
+            if form.is_valid():
+                services.request_decline(request=filed, reason=form.cleaned_data["reason"], actor=actor_of(request))
+                messages.success(request, f"Declined the request of {filed.account}.")
+        if not form.is_valid():
+            messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
+    except IpamError as exc:
+        messages.error(request, str(exc))
+    return redirect("staff-requests")
+
+
+def _search(text: str) -> tuple[list[Allocation], str | None]:
+    """Allocations holding an address, or overlapping a prefix."""
+    text = text.strip()
+    try:
+        if "/" in text:
+            block = prefix_parse(text)
+            holder = selectors.allocation_containing(family=block.family, address=block.start)
+            inside = Allocation.objects.filter(
+                pool__family=block.family, start__gte=block.key, start__lte=key(block.last)
+            )
+            found = {a.pk: a for a in [*([holder] if holder else []), *inside.select_related("pool", "account")[:100]]}
+            return list(found.values()), None
+        family, value = address_parse(text)
+    except PrefixError as exc:
+        return [], str(exc)
+    holder = selectors.allocation_containing(family=family, address=value)
+    return ([holder] if holder else []), None
+
+
+@staff_required
+def staff_search(request: HttpRequest) -> HttpResponse:
+    form = forms.SearchForm(request.GET or None)
+    context: dict[str, Any] = {"form": form}
+    if form.is_valid():
+        found, error = _search(form.cleaned_data["q"])
+        if error:
+            form.add_error("q", error)
+        accounts = {a.account_id for a in found if a.account_id}
+        zones: dict[int, list[str]] = {}
+        for account_id, name in Zone.objects.filter(account__in=accounts).values_list("account_id", "name"):
+            zones.setdefault(account_id, []).append(name)
+        context["results"] = [(a, zones.get(a.account_id or 0, [])) for a in found]
+        context["searched"] = True
+    return page(request, "panel/staff/search.html", context)
+
+
+@staff_required
+def staff_accounts(request: HttpRequest) -> HttpResponse:
+    accounts = Account.objects.annotate(zone_count=Count("zones", distinct=True)).prefetch_related("members")
+    query = request.GET.get("q", "").strip()
+    if query:
+        accounts = accounts.filter(name__icontains=query)
+    page_obj = Paginator(accounts, 50).get_page(request.GET.get("page"))
+    ids = [a.pk for a in page_obj]
+    zones: dict[int, list[tuple[str, int]]] = {}
+    for account_id, name, count in Zone.objects.filter(account__in=ids).values_list(
+        "account_id", "name", "record_count"
+    ):
+        zones.setdefault(account_id, []).append((name, count))
+    held: dict[int, list[str]] = {}
+    for account_id, prefix in Allocation.objects.filter(account__in=ids, status=Status.ACTIVE).values_list(
+        "account_id", "prefix"
+    ):
+        held.setdefault(account_id, []).append(prefix)
+    rows = [(a, zones.get(a.pk, []), held.get(a.pk, [])) for a in page_obj]
+    return page(request, "panel/staff/accounts.html", {"page_obj": page_obj, "rows": rows, "q": query})
+
+
+@staff_required
+def staff_sync(request: HttpRequest) -> HttpResponse:
+    from zones.push.selectors import sync_statuses
+
+    behind = panel_selectors.zones_not_in_sync(limit=100)
+    context = {
+        "summaries": panel_selectors.nameserver_summaries(),
+        "statuses": sync_statuses(zone_names=behind) if behind else [],
+        "pools": Pool.objects.count(),
+    }
+    return page(request, "panel/staff/sync.html", context)

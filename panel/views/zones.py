@@ -1,0 +1,258 @@
+"""The dashboard, the zone editor, import and export, and the audit trail with restore."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from ipam import selectors as ipam_selectors
+from ipam.models import Request, RequestStatus
+from panel import forms, selectors
+from panel.views.common import actor_of, is_htmx, page, zone_or_404
+from zones import selectors as zone_selectors
+from zones.models import Change, Zone
+from zones.push.selectors import sync_statuses
+from zones.services import Add, Delete, Replace, ZoneError, zone_apply, zone_create, zone_import, zone_restore
+
+# --- dashboard ----------------------------------------------------------------------------------------------------
+
+
+@login_required
+def dashboard(request: HttpRequest, create_form: forms.ZoneCreateForm | None = None) -> HttpResponse:
+    mine = selectors.own_accounts(request.user)
+    zones = selectors.zones_of(request.user).filter(account__in=mine)
+    context = {
+        "zones": selectors.zones_overview(zones=zones),
+        "allocations": ipam_selectors.allocations_of(accounts=mine),
+        "requests": Request.objects.filter(account__in=mine, status=RequestStatus.PENDING).select_related("account"),
+        "create_form": create_form or forms.ZoneCreateForm(accounts=mine),
+        "has_account": mine.exists(),
+    }
+    return page(request, "panel/dashboard.html", context, status=400 if create_form else 200)
+
+
+@login_required
+@require_POST
+def zone_new(request: HttpRequest) -> HttpResponse:
+    accounts = selectors.accounts_of(request.user)
+    form = forms.ZoneCreateForm(request.POST, accounts=accounts)
+    if form.is_valid():
+        try:
+            zone = zone_create(
+                name=form.cleaned_data["name"], account=form.cleaned_data["account"], actor=actor_of(request)
+            )
+        except ZoneError as exc:
+            form.add_error("name", str(exc))
+        else:
+            messages.success(request, f"{zone.name} is ready. Add its records below.")
+            return redirect("zone", zone=zone.name)
+    return dashboard(request, create_form=form)
+
+
+# --- the zone editor ----------------------------------------------------------------------------------------------
+
+
+def _editor_context(request: HttpRequest, zone: Zone, **extra: Any) -> dict[str, Any]:
+    params = request.GET
+    query = extra.pop("query", None) or params.get("q", "")
+    rdtype, sort = params.get("type", ""), params.get("sort", "name")
+    return {
+        "zone": zone,
+        "page_obj": selectors.rrsets_page(zone=zone, query=query, rdtype=rdtype, sort=sort, page=params.get("page")),
+        "q": query,
+        "type": rdtype,
+        "sort": sort,
+        "types": forms.COMMON_TYPES,
+        "zone_types": selectors.zone_types(zone=zone),
+        "syncs": sync_statuses(zone_names=[zone.name]),
+        "add_form": extra.pop("add_form", None) or forms.RecordAddForm(),
+        **extra,
+    }
+
+
+@login_required
+def zone_detail(request: HttpRequest, zone: str) -> HttpResponse:
+    found = zone_or_404(request, zone)
+    context = _editor_context(request, found)
+    return page(request, "panel/zone/detail.html", context, partial="panel/zone/_editor.html")
+
+
+@login_required
+@require_POST
+def record_add(request: HttpRequest, zone: str) -> HttpResponse:
+    found = zone_or_404(request, zone)
+    form = forms.RecordAddForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        change = Add(name=data["name"], type=data["type"], content=data["content"], ttl=data["ttl"])
+        result = zone_apply(zone=found, changes=[change], actor=actor_of(request))
+        if result.ok:
+            notice = f"Added {data['type'].upper()} {data['content']} at {data['name']}."
+            if not is_htmx(request):
+                messages.success(request, notice)
+                return redirect(reverse("zone", kwargs={"zone": found.name}) + f"?q={data['name']}")
+            shown = "" if data["name"] == "@" else data["name"]
+            context = _editor_context(request, found, notice=notice, query=shown)
+            return page(request, "panel/zone/detail.html", context, partial="panel/zone/_editor.html")
+        form.add_error(None, "; ".join(result.errors))
+    context = _editor_context(request, found, add_form=form)
+    return page(
+        request,
+        "panel/zone/detail.html",
+        context,
+        partial="panel/zone/_editor.html",
+        status=200 if is_htmx(request) else 400,
+    )
+
+
+def _row_response(request: HttpRequest, zone: Zone, name: str, rdtype: str, **extra: Any) -> HttpResponse:
+    row = selectors.rrset_row(zone=zone, name=name, rdtype=rdtype)
+    if row is None:
+        return HttpResponse("")  # the RRset is gone: HTMX swaps the row out
+    context = {"zone": zone, "row": row, **extra}
+    return page(request, "panel/zone/rrset.html", context, partial="panel/zone/_row.html")
+
+
+@login_required
+def rrset_view(request: HttpRequest, zone: str, name: str, rdtype: str) -> HttpResponse:
+    """GET: the row (?edit=1: its edit form). POST: replace the RRset with the records of the form."""
+    found = zone_or_404(request, zone)
+    row = selectors.rrset_row(zone=found, name=name, rdtype=rdtype)
+    if request.method != "POST":
+        if row is None:
+            return HttpResponse("", status=404)
+        initial = {"ttl": row.ttl, "records": "\n".join(row.records)}
+        form = forms.RRsetEditForm(initial=initial) if request.GET.get("edit") else None
+        return page(
+            request, "panel/zone/rrset.html", {"zone": found, "row": row, "form": form}, partial="panel/zone/_row.html"
+        )
+    form = forms.RRsetEditForm(request.POST)
+    errors: list[str] = []
+    if form.is_valid():
+        change = Replace(name=name, type=rdtype, contents=form.contents(), ttl=form.cleaned_data["ttl"])
+        result = zone_apply(zone=found, changes=[change], actor=actor_of(request))
+        if result.ok:
+            if not is_htmx(request):
+                messages.success(request, f"Saved {name} {rdtype}.")
+                return redirect("zone", zone=found.name)
+            return _row_response(request, found, name, rdtype, notice="Saved")
+        errors = result.errors
+    editing = row or selectors.RRsetRow(name, rdtype, form.cleaned_data.get("ttl") or 0, [])
+    context = {"zone": found, "row": editing, "form": form, "errors": errors}
+    return page(
+        request,
+        "panel/zone/rrset.html",
+        context,
+        partial="panel/zone/_row.html",
+        status=200 if is_htmx(request) else 400,
+    )
+
+
+@login_required
+@require_POST
+def record_delete(request: HttpRequest, zone: str, name: str, rdtype: str) -> HttpResponse:
+    """Delete one record (`content` given) or the whole RRset."""
+    found = zone_or_404(request, zone)
+    content = request.POST.get("content")
+    change = (
+        Delete(name=name, type=rdtype, content=content) if content else Replace(name=name, type=rdtype, contents=())
+    )
+    result = zone_apply(zone=found, changes=[change], actor=actor_of(request))
+    if not is_htmx(request):
+        if result.ok:
+            messages.success(request, f"Deleted from {name} {rdtype}.")
+        else:
+            messages.error(request, "; ".join(result.errors))
+        return redirect("zone", zone=found.name)
+    if not result.ok:
+        return _row_response(request, found, name, rdtype, errors=result.errors)
+    return _row_response(request, found, name, rdtype, notice="Deleted")
+
+
+# --- import and export --------------------------------------------------------------------------------------------
+
+
+@login_required
+def zone_import_view(request: HttpRequest, zone: str) -> HttpResponse:
+    """Paste or upload a master file, see the difference RRset by RRset, then apply it all or nothing."""
+    found = zone_or_404(request, zone)
+    form = forms.ImportForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"zone": found, "form": form}
+    if request.method != "POST" or not form.is_valid():
+        return page(request, "panel/zone/import.html", context, status=400 if request.method == "POST" else 200)
+    text = form.cleaned_data["text"]
+    applying = "apply" in request.POST
+    if applying and form.cleaned_data.get("version") != found.version:
+        messages.warning(request, "The zone changed since the preview. Review the difference again.")
+        applying = False
+    try:
+        if applying:
+            result = zone_import(zone=found, text=text, actor=actor_of(request))
+            if result.ok:
+                messages.success(request, f"Imported: {found.name} is now at serial {found.serial}.")
+                return redirect("zone", zone=found.name)
+        diff = zone_selectors.zone_import_diff(zone=found, text=text)
+        result = zone_import(zone=found, text=text, actor=actor_of(request), dry_run=True)
+    except ZoneError as exc:
+        form.add_error("text", str(exc))
+        return page(request, "panel/zone/import.html", context, status=400)
+    preview = forms.ImportForm(initial={"text": text, "version": found.version})
+    context.update(form=preview, diff=diff, errors=result.errors, previewing=True)
+    return page(request, "panel/zone/import.html", context)
+
+
+@login_required
+def zone_export(request: HttpRequest, zone: str) -> HttpResponse:
+    found = zone_or_404(request, zone)
+    response = HttpResponse(zone_selectors.zone_master_file(zone=found), content_type="text/plain; charset=utf-8")
+    if not request.GET.get("view"):
+        response["Content-Disposition"] = f'attachment; filename="{found.name}.zone"'
+    return response
+
+
+# --- audit trail --------------------------------------------------------------------------------------------------
+
+
+def _rrset_diffs(change: Change) -> list[dict[str, Any]]:
+    """The change's RRsets side by side: as they were, as they became."""
+    before = {(r["name"], r["type"]): r for r in change.before}
+    after = {(r["name"], r["type"]): r for r in change.after}
+    rows = []
+    for key in sorted(before.keys() | after.keys()):
+        was, now = before.get(key), after.get(key)
+        gone = set(was["records"]) - set(now["records"]) if was and now else set()
+        came = set(now["records"]) - set(was["records"]) if was and now else set()
+        rows.append({"name": key[0], "type": key[1], "before": was, "after": now, "gone": gone, "came": came})
+    return rows
+
+
+@login_required
+def zone_history(request: HttpRequest, zone: str) -> HttpResponse:
+    found = zone_or_404(request, zone)
+    changes = selectors.changes_page(zone=found, page=request.GET.get("page"))
+    entries = [{"change": change, "rrsets": _rrset_diffs(change)} for change in changes]
+    return page(request, "panel/zone/history.html", {"zone": found, "page_obj": changes, "entries": entries})
+
+
+@login_required
+@require_POST
+def zone_restore_view(request: HttpRequest, zone: str, version: int) -> HttpResponse:
+    found = zone_or_404(request, zone)
+    try:
+        result = zone_restore(zone=found, version=version, actor=actor_of(request))
+    except ZoneError as exc:
+        messages.error(request, str(exc))
+        return redirect("zone-history", zone=found.name)
+    if not result.ok:
+        messages.error(request, "Could not restore: " + "; ".join(result.errors))
+    elif result.change is None:
+        messages.info(request, f"The records are already as they were at version {version}.")
+    else:
+        messages.success(request, f"Restored the records of version {version} as version {found.version}.")
+    return redirect("zone-history", zone=found.name)
