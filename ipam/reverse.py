@@ -66,9 +66,20 @@ def _classless_plan(block: Block, nameservers: tuple[str, ...]) -> list[tuple[dn
 
 def zone_for(owner: dns.name.Name) -> Zone | None:
     """The zone holding `owner`: the longest zone name that is a suffix of it, in one query."""
+    return Zone.objects.filter(name__in=_suffixes(owner)).order_by(Length("name").desc()).first()
+
+
+def zones_for(owners: list[dns.name.Name]) -> dict[dns.name.Name, Zone | None]:
+    """`zone_for` of many names in one query (an RFC 2317 plan has a name per address)."""
+    wanted = {suffix for owner in owners for suffix in _suffixes(owner)}
+    by_name = {zone.name: zone for zone in Zone.objects.filter(name__in=wanted)}
+    return {owner: next((by_name[n] for n in _suffixes(owner) if n in by_name), None) for owner in owners}
+
+
+def _suffixes(owner: dns.name.Name) -> list[str]:
+    """The names a zone holding `owner` could have, longest first (at least two labels: no zone is a TLD here)."""
     labels = owner.to_text(omit_final_dot=True).split(".")
-    suffixes = [".".join(labels[i:]) for i in range(len(labels) - 1)]
-    return Zone.objects.filter(name__in=suffixes).order_by(Length("name").desc()).first()
+    return [".".join(labels[i:]) for i in range(len(labels) - 1)]
 
 
 def relative(zone: Zone, owner: dns.name.Name) -> str:

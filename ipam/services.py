@@ -172,6 +172,8 @@ def prefix_release(*, allocation: Allocation, actor: Actor) -> Allocation | None
             raise Unavailable(f"{allocation.prefix} is not allocated")
         counts = _Counts(pool)
         _audit("release", actor, pool=pool, prefix=current.prefix, account=current.account)
+        if current.account_id is not None:
+            _reverse_clear(current, actor)
         if current.account_id is None or not pool.quarantine:
             _free(pool, counts, current)
             counts.save()
@@ -566,10 +568,34 @@ def reverse_delegate(*, allocation: Allocation, nameservers: Sequence[str], acto
     return results
 
 
-def _by_zone(plan: list[tuple[dns.name.Name, str, tuple[str, ...]]]) -> dict[Zone, list[Operation]]:
+def _reverse_clear(allocation: Allocation, actor: Actor) -> None:
+    """Remove the holder's PTR records and delegation from the provider's reverse zones when they give the block
+    back, so that the next holder does not inherit names that point at someone else."""
+    block = allocation.block
+    plan = reverse.delegation_plan(block, ())
+    zone = reverse.zone_for(reverse.address_name(block.family, block.start))
+    if zone is not None:
+        for address, _hostname in reverse.ptr_records(zone=zone, block=block):
+            plan.append((reverse.address_name(*address_parse(address)), "PTR", ()))
+    for target, changes in _by_zone(plan, missing_ok=True).items():
+        _apply(target, changes, actor)
+
+
+def _by_zone(
+    plan: list[tuple[dns.name.Name, str, tuple[str, ...]]], *, missing_ok: bool = False
+) -> dict[Zone, list[Operation]]:
+    """Group the plan's RRsets by the reverse zone holding each; a name in no zone is an error unless `missing_ok`
+    (then it, and a name that is a zone's apex, which belongs to the provider, are left alone)."""
     grouped: dict[Zone, list[Operation]] = {}
+    zones = reverse.zones_for([owner for owner, _, _ in plan])
     for owner, rdtype, contents in plan:
-        zone = _reverse_zone(owner)
+        zone = zones[owner]
+        if missing_ok and (zone is None or reverse.relative(zone, owner) == "@"):
+            continue
+        if zone is None:
+            raise IpamError(
+                f"there is no reverse zone for {owner.to_text(omit_final_dot=True)}; ask staff to create it"
+            )
         grouped.setdefault(zone, []).append(Replace(name=reverse.relative(zone, owner), type=rdtype, contents=contents))
     return grouped
 

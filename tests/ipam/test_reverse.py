@@ -6,7 +6,7 @@ import pytest
 
 from ipam.models import Allocation, Event, Pool
 from ipam.reverse import ptr_records
-from ipam.services import IpamError, pool_create, prefix_allocate, ptr_set, reverse_delegate
+from ipam.services import IpamError, pool_create, prefix_allocate, prefix_release, ptr_set, reverse_delegate
 from panel.actors import Actor
 from panel.models import Account
 from zones.models import Change, Zone
@@ -133,3 +133,18 @@ def test_a_delegation_that_the_zone_refuses_leaves_nothing_behind(
     reverse_zones[4].refresh_from_db()
     assert reverse_zones[4].version == version
     assert not Event.objects.filter(action="reverse_delegate").exists()
+
+
+def test_releasing_a_block_removes_its_ptrs_and_delegation_but_nothing_else(
+    block6: Allocation, block4: Allocation, reverse_zones: dict[int, Zone], customer_actor: Actor, cli_actor: Actor
+) -> None:
+    ptr_set(allocation=block6, address="2001:db8:abcd::1", hostname="a.example.com", actor=customer_actor)
+    reverse_delegate(allocation=block4, nameservers=["ns.example.net"], actor=customer_actor)
+    neighbour = prefix_allocate(pool=block4.pool, account=block4.account, prefix="198.51.100.0/26", actor=cli_actor)
+    ptr_set(allocation=neighbour, address="198.51.100.1", hostname="keep.example.com", actor=customer_actor)
+    prefix_release(allocation=block6, actor=cli_actor)
+    prefix_release(allocation=block4, actor=cli_actor)
+    assert _records(reverse_zones[6], "PTR") == []
+    assert _records(reverse_zones[4], "CNAME") == []
+    assert [name for name, _ in _records(reverse_zones[4], "NS")] == ["@", "@"]
+    assert _records(reverse_zones[4], "PTR") == [("1", "keep.example.com.")]
