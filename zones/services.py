@@ -133,16 +133,23 @@ class _Staged:
     origin: dns.name.Name
     actor: Actor
     sets: dict[tuple[str, str], _RRsetState] = field(default_factory=dict)
+    # The same states by name, so that the rules that look across the types at a name cost O(types), not O(zone):
+    # an import of 10 000 records spent 6 s of 9 scanning every staged RRset once per change.
+    by_name: dict[str, dict[str, _RRsetState]] = field(default_factory=dict)
 
     def get(self, key: tuple[str, str]) -> _RRsetState:
         state = self.sets.get(key)
         if state is None:
             state = _RRsetState(ttl=self.zone.default_ttl, contents={})
-            self.sets[key] = state
+            self.put(key, state)
         return state
 
+    def put(self, key: tuple[str, str], state: _RRsetState) -> None:
+        self.sets[key] = state
+        self.by_name.setdefault(key[0], {})[key[1]] = state
+
     def types_at(self, name: str) -> set[str]:
-        return {rdtype for (owner, rdtype), state in self.sets.items() if owner == name and state.contents}
+        return {rdtype for rdtype, state in self.by_name.get(name, {}).items() if state.contents}
 
     @property
     def record_delta(self) -> int:
@@ -207,26 +214,26 @@ def _ttl_checked(ttl: int) -> int:
     return value
 
 
-# Above this many touched names, reading the whole zone is cheaper than a huge IN list (and SQLite caps bound
-# parameters per statement, so an import of a large file would otherwise fail).
-LOAD_WHOLE_ZONE_ABOVE = 500
+# Touched names per read: one query for any ordinary change set, and far below the bound-parameter limits of
+# SQLite (999 in old builds) and PostgreSQL (65 535), so a large import reads in a few queries instead of failing.
+LOAD_CHUNK = 900
 
 
 def _load(staged: _Staged, names: Iterable[str]) -> None:
-    """Read every RRset at the touched names (all types: the CNAME rule looks across them) with its records, in
-    one query. RRsets at other names may be read too; staging them unchanged writes nothing."""
-    names = set(names)
-    if not names:
-        return
-    rrsets = RRset.objects.filter(zone=staged.zone)
-    if len(names) <= LOAD_WHOLE_ZONE_ABOVE:
-        rrsets = rrsets.filter(name__in=names)
+    """Read every RRset at the touched names (all types: the CNAME rule looks across them) with its records."""
+    ordered = sorted(set(names))
+    for start in range(0, len(ordered), LOAD_CHUNK):
+        _load_names(staged, ordered[start : start + LOAD_CHUNK])
+
+
+def _load_names(staged: _Staged, names: list[str]) -> None:
+    rrsets = RRset.objects.filter(zone=staged.zone, name__in=names)
     rows = rrsets.values_list("id", "name", "type", "ttl", "records__id", "records__content")
     for rrset_id, name, rdtype, ttl, record_id, content in rows:
         state = staged.sets.get((name, rdtype))
         if state is None:
             state = _RRsetState(ttl=ttl, contents={}, rrset_id=rrset_id, original_ttl=ttl)
-            staged.sets[(name, rdtype)] = state
+            staged.put((name, rdtype), state)
         if record_id is not None:  # an RRset without records should not exist; the LEFT JOIN still yields it once
             state.original[content] = record_id
             state.contents[content] = None
@@ -251,10 +258,10 @@ def _stage(staged: _Staged, op: Operation) -> Outcome:
             after.ttl = op.ttl
         elif not before.contents:
             after.ttl = staged.zone.default_ttl
-    staged.sets[key] = after
+    staged.put(key, after)
     error = _rule_violation(staged, op.name, op.type)
     if error:
-        staged.sets[key] = before
+        staged.put(key, before)
         return Outcome(error)
     return Outcome()
 
