@@ -22,13 +22,21 @@ SHARED_BROKER = "redis://127.0.0.1:6379/3"  # this suite's Redis database (db 3 
 class Worker:
     """`celery -A panel worker` in its own session, so that a kill reaches the pool's processes too."""
 
-    def __init__(self, *, database_url: str, broker_url: str, log: Path, concurrency: int = 1) -> None:
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        broker_url: str,
+        log: Path,
+        concurrency: int = 1,
+        settings_module: str = "tests.settings",
+    ) -> None:
         self.log = log
         self.name = f"h3-{uuid.uuid4().hex[:8]}@localhost"
         env = os.environ | {
             "DATABASE_URL": database_url,
             "CELERY_BROKER_URL": broker_url,
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "DJANGO_SETTINGS_MODULE": settings_module,
             "LOG_LEVEL": "INFO",
         }
         env.pop("TEST_DATABASE_NAME", None)
@@ -40,10 +48,14 @@ class Worker:
             )
         self.wait_for("ready.")
 
-    def wait_for(self, text: str, timeout: float = 30.0) -> None:
+    def logged(self, text: str) -> int:
+        return self.log.read_text(errors="replace").count(text)
+
+    def wait_for(self, text: str, timeout: float = 60.0, *, times: int = 1) -> None:
+        """Wait until the worker's log holds `text` at least `times` times."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if text in self.log.read_text(errors="replace"):
+            if self.logged(text) >= times:
                 return
             if self.process.poll() is not None:
                 raise RuntimeError(f"worker exited: {self.log.read_text()[-3000:]}")
@@ -104,13 +116,13 @@ class Redis:
 def publishing_to(broker_url: str) -> Iterator[None]:
     """Make this process enqueue tasks on a real broker instead of running them in-process."""
     conf = app.conf
-    saved = (conf.broker_url, conf.task_always_eager)
-    conf.broker_url, conf.task_always_eager = broker_url, False
+    saved = {"broker_url": conf.broker_url, "task_always_eager": conf.task_always_eager}
+    conf.update(broker_url=broker_url, task_always_eager=False)
     _reset_connections()
     try:
         yield
     finally:
-        conf.broker_url, conf.task_always_eager = saved
+        conf.update(saved)
         _reset_connections()
 
 
@@ -119,6 +131,6 @@ def _reset_connections() -> None:
     # next message goes to the broker now configured.
     import kombu.pools
 
-    app._pool = None
-    app.amqp._producer_pool = None
+    app._pool = None  # type: ignore[attr-defined]
+    app.amqp._producer_pool = None  # type: ignore[attr-defined]
     kombu.pools.reset()

@@ -180,7 +180,10 @@ def changes_send(
     """
     server = server_of(nameserver)
     origin = records.zone_origin(zone.name)
-    groups = list(transport.chunks(changes))
+    # Deletions first: a server applies an UPDATE in order and silently drops data added beside a CNAME, so a name
+    # that turns from CNAME into A must lose the CNAME before it gains the A (RFC 2136 §3.4.2.2).
+    ordered = sorted(changes, key=lambda change: change.rdataset is not None)
+    groups = list(transport.chunks(ordered))
     start = int(from_soa.serial)  # type: ignore[attr-defined]
     last_intermediate = (start + len(groups) - 1) % SERIAL_MODULUS
     if len(groups) > 1 and not serial_greater(serial, last_intermediate):
