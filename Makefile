@@ -11,10 +11,12 @@ export PYTHONDONTWRITEBYTECODE := 1
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements/base.txt requirements/dev.txt
+$(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/clients-octodns3.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/dev.txt
+	# octodns-mythicbeasts 3.x conflicts with the 1.0.0 above: its own directory, run by the tests with PYTHONPATH
+	$(PY) -m pip install --quiet --upgrade --target $(VENV)/clients/octodns3 -r requirements/clients-octodns3.txt
 	touch $@
 
 .env:

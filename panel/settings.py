@@ -198,7 +198,7 @@ REST_FRAMEWORK: dict[str, Any] = {
         "zone": env_str("API_THROTTLE_PER_ZONE", "600/min"),
     },
 }
-SPECTACULAR_SETTINGS = {"TITLE": "ctrlpanel API", "VERSION": "2.0.0"}
+SPECTACULAR_SETTINGS = {"TITLE": "ctrlpanel API", "VERSION": "2.0.0", "SERVE_INCLUDE_SCHEMA": False}
 # Lifetime of the bearer tokens that POST /login issues for an API key.
 API_TOKEN_LIFETIME = env_int("API_TOKEN_LIFETIME", 3600)
 # Dynamic DNS: the TTL of records it creates, and how many updates of one host per window count as abuse.

@@ -45,7 +45,7 @@ def test_post_adds_records_with_the_per_type_fields(api, zone):
         ("t", "TXT", '"v=spf1 \\"quoted\\" -all"'),
         ("@", "CAA", '0 issue "letsencrypt.org"'),
     }
-    listed = api.get(R + "?exclude-generated=1").body["records"]
+    listed = api.get(R + "?exclude-generated=true").body["records"]
     assert {"host": "@", "ttl": 3600, "type": "MX", "data": "mail.example.com.", "mx_priority": 10} in listed
     assert {"host": "t", "ttl": 3600, "type": "TXT", "data": 'v=spf1 "quoted" -all'} in listed
     srv = next(r for r in listed if r["type"] == "SRV")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import IO, Any
 
 from rest_framework.exceptions import ParseError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 
@@ -37,3 +39,10 @@ class MasterFileRenderer(BaseRenderer):
             return data.encode()
         # Errors keep their JSON body; the client asked for text/dns, so it reads them as text.
         return json.dumps(data).encode()
+
+
+class AcceptHeaderNegotiation(DefaultContentNegotiation):
+    """Only the Accept header picks the format: no `?format=` override, so the documented query parameters are all
+    there is (a stray `format=` must not change or break an answer)."""
+
+    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)  # type: ignore[assignment]  # only this setting is read

@@ -32,7 +32,8 @@ from panel.models import ApiKey
 from panel.net import client_address
 from zones import selectors as zone_selectors
 from zones.api import codec, serializers
-from zones.api.media import MASTER_FILE, MasterFileParser, MasterFileRenderer
+from zones.api.media import MASTER_FILE, AcceptHeaderNegotiation, MasterFileParser, MasterFileRenderer
+from zones.api.schema import RecordsSchema
 from zones.api.selectors import (
     GENERATED,
     RRsetView,
@@ -72,7 +73,6 @@ _ERRORS = {
         (429, "Too many requests; see Retry-After"),
     ]
 }
-_FLAG_FALSE = {"0", "false", "no", "off"}
 
 
 def v2_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -103,7 +103,11 @@ def _flatten(data: Any, path: str = "") -> list[str]:
 
 def _flag(request: Request, name: str) -> bool:
     value = request.query_params.get(name)
-    return value is not None and value.lower() not in _FLAG_FALSE
+    if value is None:
+        return False
+    if value not in {"true", "false"}:
+        raise RequestError([f"{name} must be true or false"])
+    return value == "true"
 
 
 class V2View(APIView):
@@ -164,6 +168,8 @@ class RecordsView(V2View):
 
     parser_classes = [JSONParser, MasterFileParser]
     renderer_classes = [JSONRenderer, MasterFileRenderer]
+    content_negotiation_class = AcceptHeaderNegotiation
+    schema = RecordsSchema()
 
     @extend_schema(
         summary="Read records",
@@ -215,12 +221,13 @@ class RecordsView(V2View):
 
     @extend_schema(
         summary="Delete records",
-        parameters=[_RECORD_PARAMS[0], _RECORD_PARAMS[3]],
+        parameters=[_RECORD_PARAMS[0], _RECORD_PARAMS[1], _RECORD_PARAMS[3]],
         responses={200: serializers.ChangeCountsSerializer, **_ERRORS},
     )
     def delete(self, request: Request, zone: str, host: str | None = None, type: str | None = None) -> Response:
         z, selector = self._write_target(request, zone, host, type)
         data = request.query_params.get("data")
+        _flag(request, "exclude-generated")  # validated; the provider's records are never deleted anyway
         counts = records_delete(zone=z, key=self.key(request), selector=selector, data=data, actor=self.actor(request))
         body = {"records_removed": counts.removed, "message": f"{counts.removed} records removed"}
         return self.verified(request, z, Response(body))
@@ -244,6 +251,7 @@ class RecordsView(V2View):
     def _records(self, request: Request, zone: Zone, selector: Selector) -> list[dict[str, Any]]:
         key = self.key(request)
         found = rrsets_visible(zone=zone, key=key, host=selector.host, rdtype=selector.rdtype)
+        _flag(request, "exclude-template")  # validated, then ignored: there are no templates here
         show_generated = not _flag(request, "exclude-generated")
         if show_generated and selector.covers("@", "SOA") and apikey_allows_record(key, host="@", rdtype="SOA"):
             found[("@", "SOA")] = RRsetView(ttl=zone.soa_ttl, contents=[zone.soa_content])
