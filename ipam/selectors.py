@@ -81,24 +81,31 @@ class AccountUtilisation:
 
 def account_utilisation(*, account: Account) -> list[AccountUtilisation]:
     """Per address family, what the account holds (active) and what is kept for it (reserved). One grouped query."""
+    return accounts_utilisation(accounts=[account])
+
+
+def accounts_utilisation(*, accounts: Sequence[Account] | QuerySet[Account]) -> list[AccountUtilisation]:
+    """`account_utilisation` of many accounts in one grouped query, ordered by account name and family."""
     rows = (
-        Allocation.objects.filter(account=account, status__in=[Status.ACTIVE, Status.RESERVED])
-        .values_list("pool__family", "status", "length")
+        Allocation.objects.filter(account__in=accounts, status__in=[Status.ACTIVE, Status.RESERVED])
+        .values_list("account_id", "pool__family", "status", "length")
         .annotate(n=Count("id"))
     )
-    grouped: dict[tuple[int, str], dict[str, int]] = {}
-    for family, status, length, count in rows:
-        grouped.setdefault((family, status), {})[str(length)] = count
-    families = sorted({family for family, _ in grouped})
-    return [
+    grouped: dict[tuple[int, int, str], dict[str, int]] = {}
+    for account_id, family, status, length, count in rows:
+        grouped.setdefault((account_id, family, status), {})[str(length)] = count
+    keys = {(account_id, family) for account_id, family, _ in grouped}
+    by_id = Account.objects.in_bulk({account_id for account_id, _ in keys})
+    result = [
         AccountUtilisation(
-            account=account,
+            account=by_id[account_id],
             family=family,
-            active=_usage(family, grouped.get((family, Status.ACTIVE), {})),
-            reserved=_usage(family, grouped.get((family, Status.RESERVED), {})),
+            active=_usage(family, grouped.get((account_id, family, Status.ACTIVE), {})),
+            reserved=_usage(family, grouped.get((account_id, family, Status.RESERVED), {})),
         )
-        for family in families
+        for account_id, family in keys
     ]
+    return sorted(result, key=lambda row: (row.account.name, row.family))
 
 
 def allocations_of(*, accounts: Sequence[Account] | QuerySet[Account]) -> QuerySet[Allocation]:

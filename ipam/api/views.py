@@ -142,8 +142,8 @@ class PoolViewSet(
 class AllocationViewSet(
     IpamView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Allocation]
 ):
-    """Staff see every allocation (filter with ?account= and ?pool=); customers see the active and reserved blocks of
-    their own accounts, and nothing else exists for them (404)."""
+    """Staff see every allocation (filter with ?account=name and ?pool=prefix); customers see the active and reserved
+    blocks of their own accounts, and nothing else exists for them (404)."""
 
     serializer_class = s.AllocationSerializer
     pagination_class = Page
@@ -156,7 +156,7 @@ class AllocationViewSet(
         if "account" in self.request.query_params:
             allocations = allocations.filter(account__name=self.request.query_params["account"])
         if "pool" in self.request.query_params:
-            allocations = allocations.filter(pool_id=self.request.query_params["pool"])
+            allocations = allocations.filter(pool__prefix=self.request.query_params["pool"])
         return allocations
 
     @extend_schema(request=None, responses={200: s.AllocationSerializer, 204: None, **ERRORS})
@@ -194,7 +194,10 @@ class AllocationViewSet(
     @action(detail=False, methods=["get"])
     def usage(self, request: ApiRequest) -> Response:
         """What each of the user's accounts holds, per address family."""
-        rows = [row for account in self.accounts() for row in selectors.account_utilisation(account=account)]
+        accounts = self.accounts()
+        if "account" in request.query_params:
+            accounts = accounts.filter(name=request.query_params["account"])
+        rows = selectors.accounts_utilisation(accounts=accounts)
         return Response(s.AccountUsageSerializer(rows, many=True).data)
 
 

@@ -162,3 +162,24 @@ def test_the_openapi_schema_describes_the_ipam_api(staff: Client) -> None:
     paths = response.json()["paths"]
     assert "/api/ipam/pools/{id}/allocate/" in paths
     assert "409" in paths["/api/ipam/pools/{id}/allocate/"]["post"]["responses"]
+
+
+def test_staff_reserve_space_and_delete_only_empty_pools(staff: Client, pool6: Pool, block: Allocation) -> None:
+    status, reserved = post(staff, f"/pools/{pool6.pk}/reserve/", {"prefix": "2001:db8:ff00::/40"})
+    assert (status, reserved["status"], reserved["account"]) == (201, "reserved", None)
+    assert post(staff, f"/pools/{pool6.pk}/", {}, "delete")[0] == 409
+    assert post(staff, f"/allocations/{block.pk}/release/", {})[1]["status"] == "quarantined"
+    assert post(staff, f"/allocations/{reserved['id']}/release/", {})[0] == 204  # the provider's: free at once
+    assert Pool.objects.filter(pk=pool6.pk).exists()
+
+
+def test_staff_filter_allocations_and_usage_by_account_and_pool(
+    staff: Client, block: Allocation, theirs: Allocation
+) -> None:
+    listed = staff.get(f"{BASE}/allocations/", {"account": "globex", "pool": "2001:db8::/32"}).json()["results"]
+    assert [a["prefix"] for a in listed] == [theirs.prefix]
+    usage = staff.get(f"{BASE}/allocations/usage/").json()
+    assert [(u["account"], u["family"], u["active"]["addresses"]) for u in usage] == [
+        ("acme", 6, str(2**80)),
+        ("globex", 6, str(2**80)),
+    ]

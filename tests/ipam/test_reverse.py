@@ -7,7 +7,7 @@ import pytest
 from ipam.models import Allocation, Event, Pool
 from ipam.reverse import ptr_records
 from ipam.services import IpamError, pool_create, prefix_allocate, prefix_release, ptr_set, reverse_delegate
-from panel.actors import Actor
+from panel.actors import Actor, Interface
 from panel.models import Account
 from zones.models import Change, Zone
 from zones.selectors import zone_records
@@ -136,11 +136,12 @@ def test_a_delegation_that_the_zone_refuses_leaves_nothing_behind(
 
 
 def test_releasing_a_block_removes_its_ptrs_and_delegation_but_nothing_else(
-    block6: Allocation, block4: Allocation, reverse_zones: dict[int, Zone], customer_actor: Actor, cli_actor: Actor
+    block6: Allocation, block4: Allocation, reverse_zones: dict[int, Zone], account: Account, cli_actor: Actor
 ) -> None:
+    customer_actor = Actor(interface=Interface.PANEL, label="customer")
     ptr_set(allocation=block6, address="2001:db8:abcd::1", hostname="a.example.com", actor=customer_actor)
     reverse_delegate(allocation=block4, nameservers=["ns.example.net"], actor=customer_actor)
-    neighbour = prefix_allocate(pool=block4.pool, account=block4.account, prefix="198.51.100.0/26", actor=cli_actor)
+    neighbour = prefix_allocate(pool=block4.pool, account=account, prefix="198.51.100.0/26", actor=cli_actor)
     ptr_set(allocation=neighbour, address="198.51.100.1", hostname="keep.example.com", actor=customer_actor)
     prefix_release(allocation=block6, actor=cli_actor)
     prefix_release(allocation=block4, actor=cli_actor)
