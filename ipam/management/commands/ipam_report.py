@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from ipam.selectors import PoolUtilisation, Usage, account_utilisation, pools_utilisation
+from ipam.selectors import PoolUtilisation, Usage, accounts_utilisation, pools_utilisation
 from panel.models import Account
 
 
@@ -22,10 +22,9 @@ class Command(BaseCommand):
         if options["accounts"]:
             self.stdout.write("")
             self.stdout.write(f"{'account':<24} {'family':<6} {'prefixes':>9} {'addresses':>40}")
-            for account in Account.objects.all():
-                for usage in account_utilisation(account=account):
-                    line = f"{account.name:<24} IPv{usage.family:<2}  {usage.active.prefixes:>9} "
-                    self.stdout.write(line + f"{usage.active.addresses:>40}")
+            for usage in accounts_utilisation(accounts=Account.objects.all()):
+                line = f"{usage.account.name:<24} IPv{usage.family:<2}  {usage.active.prefixes:>9} "
+                self.stdout.write(line + f"{usage.active.addresses:>40}")
 
 
 def _pool_line(row: PoolUtilisation) -> str:
