@@ -63,7 +63,8 @@ class Status(models.TextChoices):
 class Allocation(models.Model):
     """A block of a pool that is not free: in use by a customer, reserved, or resting after release."""
 
-    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="allocations")
+    # No index of its own: allocation_unique_start (pool, start) serves every lookup by pool.
+    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="allocations", db_index=False)
     prefix = models.CharField(max_length=43, unique=True)
     start = models.CharField(max_length=32, editable=False)
     length = models.PositiveSmallIntegerField(editable=False)
@@ -96,7 +97,7 @@ class FreeBlock(models.Model):
     lookup here instead of scanning allocations; the services keep the table in the same transaction as every change.
     """
 
-    pool = models.ForeignKey(Pool, on_delete=models.CASCADE, related_name="free_blocks")
+    pool = models.ForeignKey(Pool, on_delete=models.CASCADE, related_name="free_blocks", db_index=False)
     start = models.CharField(max_length=32)
     length = models.PositiveSmallIntegerField()
 
