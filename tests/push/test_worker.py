@@ -12,8 +12,9 @@ from django.conf import settings
 from django.core.management import call_command
 
 from tests.push.servers import Nameserver as Server
+from tests.push.servers import new_secret
 from tests.push.workers import SHARED_BROKER, Redis, Worker, publishing_to
-from zones.models import Change, Zone, ZoneSync
+from zones.models import Change, Nameserver, Zone, ZoneSync
 from zones.services import Add, zone_apply
 from zones.tasks import push_sweep
 
@@ -129,3 +130,22 @@ def test_two_workers_pushing_one_zone_lose_and_double_nothing(server, zone, star
     call_command("zones_verify", "example.com")
     # No push overwrote another's: every version is a change set we made, none a repair by the pipeline.
     assert not Change.objects.filter(zone=zone, actor__startswith="push pipeline").exists()
+
+
+@pytest.mark.usefixtures("shared_broker")
+def test_a_push_the_server_refuses_is_retried_by_the_worker_and_never_marked_delivered(
+    nameserver, server, zone, start_worker, cli_actor
+):
+    worker = start_worker()
+    assert delivered(zone, server)
+    Nameserver.objects.filter(pk=nameserver.pk).update(tsig_secret=new_secret())  # the server rejects our signature
+    zone_apply(zone=zone, changes=[Add(name="www", type="A", content="192.0.2.83")], actor=cli_actor)
+    worker.wait_for("retry: Retry in", times=2)
+    sync = ZoneSync.objects.get(zone=zone, nameserver=nameserver)
+    assert sync.version < Zone.objects.get(pk=zone.pk).version
+    assert sync.attempts >= 2
+    assert server.answer("www.example.com.", "A") == []
+
+    Nameserver.objects.filter(pk=nameserver.pk).update(tsig_secret=server.secret)
+    assert delivered(zone, server)  # by a retry: nothing else was enqueued
+    assert server.answer("www.example.com.", "A") == ["192.0.2.83"]
