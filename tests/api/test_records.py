@@ -231,3 +231,10 @@ def test_the_zone_throttle_is_shared_by_every_key(api_as, make_key, zone, monkey
     first, second = api_as(make_key()), api_as(make_key(), "192.0.2.99")
     assert [first.get(R).status, second.get(R).status, second.get(R).status] == [200, 200, 429]
     assert second.get("/dns/v2/zones").status == 200  # other zones (and the zone list) are unaffected
+
+
+def test_a_put_of_one_rrset_costs_a_fixed_number_of_queries(api, zone, django_assert_max_num_queries):
+    api.put(R + "/www/A", {"records": [{"data": "192.0.2.1"}]})
+    # key, zone, lock, current RRset, zone_apply (lock, load, delete, insert, version, journal), savepoints
+    with django_assert_max_num_queries(14):
+        assert api.put(R + "/www/A", {"records": [{"data": "192.0.2.2"}]}).status == 200

@@ -103,9 +103,8 @@ def records_replace(
     with transaction.atomic():
         Zone.objects.select_for_update().filter(pk=zone.pk).first()
         current = rrsets_visible(zone=zone, key=key, host=selector.host, rdtype=selector.rdtype)
-        generated = rrsets_matching(zone=zone, host="@", rdtype="NS") | rrsets_matching(
-            zone=zone, host="@", rdtype="SOA"
-        )
+        # Only the apex NS set can arrive unchanged from a GET (SOA items were dropped while parsing).
+        generated = rrsets_matching(zone=zone, host="@", rdtype="NS") if ("@", "NS") in groups else {}
         groups = {k: v for k, v in groups.items() if not _unchanged_generated(k, v[1], generated)}
         operations: list[Operation] = [
             Replace(name=host, type=rdtype, contents=tuple(contents), ttl=ttl)
