@@ -14,11 +14,19 @@ from panel.models import Account
 COMMON_TYPES = ["A", "AAAA", "CNAME", "MX", "TXT", "SRV", "CAA", "NS", "PTR", "SSHFP", "TLSA", "DS", "ANAME"]
 
 
+class PanelForm(forms.Form):
+    """Labels without Django's trailing colon: the pages set labels above their fields."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-class OtpTokenForm(forms.Form):
+class OtpTokenForm(PanelForm):
     token = forms.CharField(
         label="Six-digit code from your authenticator app",
         max_length=8,
@@ -29,7 +37,7 @@ class OtpTokenForm(forms.Form):
         return "".join(str(self.cleaned_data["token"]).split())
 
 
-class ZoneCreateForm(forms.Form):
+class ZoneCreateForm(PanelForm):
     name = forms.CharField(
         label="Zone name", max_length=253, widget=forms.TextInput(attrs={"placeholder": "example.com"})
     )
@@ -45,7 +53,7 @@ class ZoneCreateForm(forms.Form):
             field.initial = accounts.first()
 
 
-class RecordAddForm(forms.Form):
+class RecordAddForm(PanelForm):
     name = forms.CharField(label="Name", max_length=253, initial="@", help_text="Relative to the zone; @ for the apex.")
     type = forms.CharField(
         label="Type", max_length=10, initial="A", widget=forms.TextInput(attrs={"list": "record-types", "size": 6})
@@ -54,7 +62,7 @@ class RecordAddForm(forms.Form):
     content = forms.CharField(label="Data", max_length=4000, widget=forms.TextInput(attrs={"placeholder": "192.0.2.1"}))
 
 
-class RRsetEditForm(forms.Form):
+class RRsetEditForm(PanelForm):
     ttl = forms.IntegerField(label="TTL", required=False, min_value=0)
     records = forms.CharField(
         label="Records, one per line",
@@ -66,7 +74,7 @@ class RRsetEditForm(forms.Form):
         return tuple(_lines(self.cleaned_data["records"]))
 
 
-class ImportForm(forms.Form):
+class ImportForm(PanelForm):
     text = forms.CharField(
         label="Master file",
         required=False,
@@ -89,7 +97,7 @@ class ImportForm(forms.Form):
         return data
 
 
-class ApiPasswordForm(forms.Form):
+class ApiPasswordForm(PanelForm):
     password = forms.CharField(
         label="New password",
         required=False,
@@ -98,11 +106,11 @@ class ApiPasswordForm(forms.Form):
     )
 
 
-class DynDNSHostForm(forms.Form):
+class DynDNSHostForm(PanelForm):
     host = forms.CharField(label="Host", max_length=253, help_text="Relative to the zone, e.g. home; @ for the apex.")
 
 
-class ApiKeyForm(forms.Form):
+class ApiKeyForm(PanelForm):
     label = forms.CharField(label="Label", max_length=200, required=False, help_text="What or who uses it.")
     account = forms.ModelChoiceField(queryset=Account.objects.none(), empty_label=None)
     zones = forms.CharField(label="Zones", required=False, help_text="One per line or comma-separated; empty: all.")
@@ -136,7 +144,7 @@ class ApiKeyForm(forms.Form):
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-class SpaceRequestForm(forms.Form):
+class SpaceRequestForm(PanelForm):
     account = forms.ModelChoiceField(queryset=Account.objects.none(), empty_label=None)
     family = forms.TypedChoiceField(label="Family", choices=[(6, "IPv6"), (4, "IPv4")], coerce=int)
     length = forms.IntegerField(label="Prefix length", min_value=1, max_value=128, initial=48)
@@ -152,14 +160,14 @@ class SpaceRequestForm(forms.Form):
             field.initial = accounts.first()
 
 
-class PtrForm(forms.Form):
+class PtrForm(PanelForm):
     address = forms.CharField(label="Address", max_length=45)
     hostname = forms.CharField(
         label="Host name", max_length=253, required=False, help_text="Empty removes the PTR record."
     )
 
 
-class DelegationForm(forms.Form):
+class DelegationForm(PanelForm):
     nameservers = forms.CharField(
         label="Your nameservers",
         required=False,
@@ -171,7 +179,7 @@ class DelegationForm(forms.Form):
         return _lines(self.cleaned_data["nameservers"])
 
 
-class AllocateForm(forms.Form):
+class AllocateForm(PanelForm):
     pool: forms.ModelChoiceField[Pool] = forms.ModelChoiceField(queryset=Pool.objects.none(), empty_label=None)
     account = forms.ModelChoiceField(queryset=Account.objects.all(), empty_label=None)
     length = forms.IntegerField(
@@ -186,7 +194,7 @@ class AllocateForm(forms.Form):
         field.queryset = Pool.objects.all()
 
 
-class ApproveForm(forms.Form):
+class ApproveForm(PanelForm):
     pool: forms.ModelChoiceField[Pool] = forms.ModelChoiceField(queryset=Pool.objects.none(), empty_label=None)
 
     def __init__(self, *args: Any, family: int, **kwargs: Any) -> None:
@@ -196,9 +204,9 @@ class ApproveForm(forms.Form):
         field.queryset = Pool.objects.filter(family=family)
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(PanelForm):
     reason = forms.CharField(label="Reason for the customer", max_length=500)
 
 
-class SearchForm(forms.Form):
+class SearchForm(PanelForm):
     q = forms.CharField(label="Prefix or address", max_length=64, widget=forms.TextInput(attrs={"type": "search"}))

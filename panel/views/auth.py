@@ -128,6 +128,10 @@ def login_verify(request: HttpRequest) -> HttpResponse:
     if login_throttled(request, username):
         return _throttled_response(request, "panel/auth/verify.html", context)
     device = confirmed_device(user)
+    if device is not None and not device.verify_is_allowed()[0]:
+        # django-otp doubles a pause after each wrong code; say so rather than calling a right code wrong.
+        form.add_error(None, "Too many wrong codes in a row: wait a few seconds, then try the current code.")
+        return render(request, "panel/auth/verify.html", context, status=429)
     if not form.is_valid() or device is None or not device.verify_token(form.cleaned_data["token"]):
         login_failed(request, username)
         form.add_error("token", "That code is not right. Check your device's clock, or wait for the next code.")

@@ -141,7 +141,7 @@ def rrset_view(request: HttpRequest, zone: str, name: str, rdtype: str) -> HttpR
             if not is_htmx(request):
                 messages.success(request, f"Saved {name} {rdtype}.")
                 return redirect("zone", zone=found.name)
-            return _row_response(request, found, name, rdtype, notice="Saved")
+            return _row_response(request, found, name, rdtype, row_notice="Saved")
         errors = result.errors
     editing = row or selectors.RRsetRow(name, rdtype, form.cleaned_data.get("ttl") or 0, [])
     context = {"zone": found, "row": editing, "form": form, "errors": errors}
@@ -172,7 +172,7 @@ def record_delete(request: HttpRequest, zone: str, name: str, rdtype: str) -> Ht
         return redirect("zone", zone=found.name)
     if not result.ok:
         return _row_response(request, found, name, rdtype, errors=result.errors)
-    return _row_response(request, found, name, rdtype, notice="Deleted")
+    return _row_response(request, found, name, rdtype, row_notice="Deleted")
 
 
 # --- import and export --------------------------------------------------------------------------------------------
@@ -219,24 +219,29 @@ def zone_export(request: HttpRequest, zone: str) -> HttpResponse:
 # --- audit trail --------------------------------------------------------------------------------------------------
 
 
-def _rrset_diffs(change: Change) -> list[dict[str, Any]]:
-    """The change's RRsets side by side: as they were, as they became."""
+# A change set may touch thousands of RRsets (an import); the page shows the first ones and says how many more.
+RRSETS_PER_CHANGE = 25
+
+
+def _rrset_diffs(change: Change) -> tuple[list[dict[str, Any]], int]:
+    """The change's RRsets side by side, as they were and as they became; and how many are not shown."""
     before = {(r["name"], r["type"]): r for r in change.before}
     after = {(r["name"], r["type"]): r for r in change.after}
+    keys = sorted(before.keys() | after.keys())
     rows = []
-    for key in sorted(before.keys() | after.keys()):
+    for key in keys[:RRSETS_PER_CHANGE]:
         was, now = before.get(key), after.get(key)
         gone = set(was["records"]) - set(now["records"]) if was and now else set()
         came = set(now["records"]) - set(was["records"]) if was and now else set()
         rows.append({"name": key[0], "type": key[1], "before": was, "after": now, "gone": gone, "came": came})
-    return rows
+    return rows, max(0, len(keys) - RRSETS_PER_CHANGE)
 
 
 @login_required
 def zone_history(request: HttpRequest, zone: str) -> HttpResponse:
     found = zone_or_404(request, zone)
     changes = selectors.changes_page(zone=found, page=request.GET.get("page"))
-    entries = [{"change": change, "rrsets": _rrset_diffs(change)} for change in changes]
+    entries = [dict(zip(("rrsets", "more"), _rrset_diffs(change), strict=True), change=change) for change in changes]
     return page(request, "panel/zone/history.html", {"zone": found, "page_obj": changes, "entries": entries})
 
 
