@@ -5,7 +5,8 @@ Usage: .venv/bin/python bench/propagation.py [--latency-changes 500] [--burst-ch
 
 Everything is real and runs on this machine: PostgreSQL (database bench_h3_propagation, dropped and created), Redis
 (database 4 of redis://127.0.0.1:6379 as the Celery broker), gunicorn serving the product (2 workers x 4 threads), one
-Celery worker (prefork, 2 processes) and BIND and Knot started on free loopback ports, each registered as a nameserver.
+Celery worker (prefork, 2 processes; DATABASE_CONN_MAX_AGE=60 as in deploy/) and BIND and Knot started on free
+loopback ports, each registered as a nameserver.
 
 - latency: one change at a time (REPLACE of an A record, a new address each time) through the legacy API; the clock
   starts when the 200 arrives and stops when the nameserver answers the new address (polled over UDP every 1 ms).
@@ -46,6 +47,8 @@ ENV = {
     "LOG_LEVEL": "WARNING",
     "DJANGO_SETTINGS_MODULE": "panel.settings",
     "PUSH_SWEEP_INTERVAL": "30",
+    # As deploy/systemd/env.example: keep database connections (a new one per Celery task costs more than the push).
+    "DATABASE_CONN_MAX_AGE": "60",
 }
 
 

@@ -422,7 +422,10 @@ def _push_rounds(zone_id: int) -> dict[str, str]:
 
 
 def _syncs(zone: Zone) -> list[tuple[Nameserver, ZoneSync]]:
-    return [(ns, _sync(zone, ns)) for ns in Nameserver.objects.filter(enabled=True)]
+    """Every enabled nameserver with its sync row of the zone (one query; rows for new servers created on demand)."""
+    nameservers = list(Nameserver.objects.filter(enabled=True))
+    known = {s.nameserver_id: s for s in ZoneSync.objects.filter(zone=zone, nameserver__in=nameservers)}
+    return [(ns, known.get(ns.pk) or _sync(zone, ns)) for ns in nameservers]
 
 
 def _sync(zone: Zone, nameserver: Nameserver) -> ZoneSync:
