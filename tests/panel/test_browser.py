@@ -183,6 +183,10 @@ def test_a_customer_signs_in_with_totp_and_edits_records_in_place(
     expect(page.get_by_text(f"Restored the records of version {version}")).to_be_visible()
     assert ("www", "A", "192.0.2.1") in records_of(world["zone"])
 
+    page.get_by_role("link", name="Zones").click()
+    expect(page.locator("table")).to_contain_text("example.com")
+    snap(page, shots, "dashboard")
+
 
 def test_a_customer_imports_a_zone_file_after_seeing_the_difference(
     page: Any, world: dict[str, Any], shots: Path
@@ -210,7 +214,19 @@ def test_a_restricted_api_key_works_with_curl_only_within_its_scope(
 ) -> None:
     expect = sync_api.expect
     sign_in(page, "alice")
-    page.get_by_role("link", name="API keys").click()
+    # The zone's legacy API password, generated and shown once, fills in the copy-ready examples.
+    page.goto("/zones/example.com/credentials")
+    page.get_by_role("button", name="Set password").click()
+    password = page.get_by_test_id("new-secret").inner_text().strip()
+    expect(page.locator("#ex-curl")).to_contain_text(f"password={password}")
+    expect(page.locator("#ex-octodns")).to_contain_text("example.com.:")
+    snap(page, shots, "credentials")
+    legacy = ["curl", "-s", "--data-urlencode", "domain=example.com", "--data-urlencode", f"password={password}"]
+    legacy += ["--data-urlencode", "command=ADD legacy 300 A 192.0.2.44", f"{live_server.url}/customer/primarydnsapi"]
+    assert subprocess.run(legacy, capture_output=True, text=True, timeout=30, check=True).returncode == 0  # noqa: S603
+    assert ("legacy", "A", "192.0.2.44") in records_of(world["zone"])
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="API keys").click()
     page.get_by_label("Label").fill("ACME DNS-01 hook")
     page.get_by_label("Zones").fill("example.com")
     page.get_by_label("Hosts").fill("_acme-challenge.*")
