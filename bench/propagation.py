@@ -40,6 +40,7 @@ PASSWORD = "benchmark password"
 ENV = {
     "DATABASE_URL": DATABASE,
     "CELERY_BROKER_URL": BROKER,
+    "CELERY_QUEUE": "bench-propagation",
     "SECRET_KEY": "benchmark-only-not-a-secret",
     "FAST_PASSWORD_HASHER": "1",
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -102,6 +103,7 @@ def _run(args: argparse.Namespace, directory: Path) -> list[dict[str, Any]]:
             log=directory / "worker.log",
             concurrency=2,
             settings_module="panel.settings",
+            queue=ENV["CELERY_QUEUE"],
         )
         processes.append(worker)
         web = _Gunicorn(directory)

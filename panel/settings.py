@@ -177,6 +177,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
+# The queue tasks go to and workers consume: installations (or test runs) sharing one Redis keep to their own.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 # Beat: the sweeper enqueues every zone some nameserver is behind on (a lost message, Redis down at commit, a killed
 # worker only delay a change); the verifier transfers every zone from every nameserver and repairs drift.
 PUSH_SWEEP_INTERVAL = env_int("PUSH_SWEEP_INTERVAL", 30)

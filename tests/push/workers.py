@@ -17,6 +17,9 @@ from tests.push.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_BROKER = "redis://127.0.0.1:6379/3"  # this suite's Redis database (db 3 on the shared server)
+# A queue of this process's own: parallel test processes (pytest -n 2) share the Redis database, and a worker must
+# only take tasks that refer to its own test database.
+QUEUE = f"push-tests-{os.getpid()}"
 
 
 class Worker:
@@ -30,6 +33,7 @@ class Worker:
         log: Path,
         concurrency: int = 1,
         settings_module: str = "tests.settings",
+        queue: str = QUEUE,
     ) -> None:
         self.log = log
         self.name = f"h3-{uuid.uuid4().hex[:8]}@localhost"
@@ -37,11 +41,12 @@ class Worker:
             "DATABASE_URL": database_url,
             "CELERY_BROKER_URL": broker_url,
             "DJANGO_SETTINGS_MODULE": settings_module,
+            "CELERY_QUEUE": queue,
             "LOG_LEVEL": "INFO",
         }
         env.pop("TEST_DATABASE_NAME", None)
         command = [sys.executable, "-m", "celery", "-A", "panel", "worker", "-l", "INFO", "-n", self.name]
-        command += ["-c", str(concurrency), "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        command += ["-c", str(concurrency), "-Q", queue, "--without-gossip", "--without-mingle", "--without-heartbeat"]
         with log.open("ab") as out:
             self.process = subprocess.Popen(  # noqa: S603
                 command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -113,11 +118,15 @@ class Redis:
 
 
 @contextlib.contextmanager
-def publishing_to(broker_url: str) -> Iterator[None]:
-    """Make this process enqueue tasks on a real broker instead of running them in-process."""
+def publishing_to(broker_url: str, queue: str = QUEUE) -> Iterator[None]:
+    """Make this process enqueue tasks on a real broker (to the workers' queue) instead of running them in-process."""
     conf = app.conf
-    saved = {"broker_url": conf.broker_url, "task_always_eager": conf.task_always_eager}
-    conf.update(broker_url=broker_url, task_always_eager=False)
+    saved = {
+        "broker_url": conf.broker_url,
+        "task_always_eager": conf.task_always_eager,
+        "task_default_queue": conf.task_default_queue,
+    }
+    conf.update(broker_url=broker_url, task_always_eager=False, task_default_queue=queue)
     _reset_connections()
     try:
         yield
@@ -127,10 +136,10 @@ def publishing_to(broker_url: str) -> Iterator[None]:
 
 
 def _reset_connections() -> None:
-    # The app and kombu's global registry cache connection and producer pools per broker: drop them all so that the
-    # next message goes to the broker now configured.
+    # The app and kombu's global registry cache connection and producer pools, queues and routes: drop them all so
+    # that the next message goes to the broker and queue now configured.
     import kombu.pools
 
     app._pool = None  # type: ignore[attr-defined]
-    app.amqp._producer_pool = None  # type: ignore[attr-defined]
+    app.__dict__.pop("amqp", None)  # a cached property holding the producer pool, queues and router
     kombu.pools.reset()
