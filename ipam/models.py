@@ -1,8 +1,9 @@
 """Address space: the provider's pools, the blocks allocated from them, customers' requests, and the audit trail.
 
 Addresses are stored as fixed-width hex keys (see `ipam.prefixes.key`): exact for 128 bits and ordered the same on
-PostgreSQL and SQLite. The canonical prefix text sits beside them; on PostgreSQL an exclusion constraint over
-`prefix::inet` refuses overlapping pools and overlapping allocations (migration 0002).
+PostgreSQL and SQLite. The canonical prefix text sits beside them. On PostgreSQL exclusion constraints refuse
+overlapping pools (over `prefix::inet`, migration 0002) and overlapping allocations (over the numeric range of
+addresses, migration 0004).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ class Allocation(models.Model):
         ordering = ["pool", "start"]
         constraints = [models.UniqueConstraint(fields=["pool", "start"], name="allocation_unique_start")]
         indexes = [models.Index(fields=["pool", "status", "quarantined_until"], name="allocation_quarantine")]
-        # Non-overlap is an exclusion constraint on PostgreSQL (migration 0002).
+        # Non-overlap is an exclusion constraint on PostgreSQL (migration 0004).
 
     def __str__(self) -> str:
         return self.prefix

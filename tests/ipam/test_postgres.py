@@ -10,7 +10,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from ipam.models import Allocation, Pool
-from ipam.prefixes import prefix_parse
+from ipam.prefixes import Block, prefix_parse
 from ipam.services import Strategy, pool_create, prefix_allocate
 from panel.actors import Actor
 from panel.models import Account
@@ -75,15 +75,18 @@ def test_the_database_refuses_an_overlapping_allocation_written_behind_the_servi
     account: Account, cli_actor: Actor
 ) -> None:
     pool = pool_create(prefix="2001:db8::/32", default_length=48, actor=cli_actor)
-    prefix_allocate(pool=pool, account=account, actor=cli_actor)
-    inside = "20010db80000ff00" + "0" * 16
-    row = Allocation(pool=pool, prefix="2001:db8:0:ff00::/56", start=inside, length=56, account=account)
-    with pytest.raises(IntegrityError, match="allocation_no_overlap"), transaction.atomic():
-        row.save()
-    # A covering block; its start key is made up, so that only the exclusion constraint can catch it.
-    wider = Allocation(pool=pool, prefix="2001:db8::/40", start="20010db8" + "1" * 24, length=40, account=account)
-    with pytest.raises(IntegrityError, match="allocation_no_overlap"), transaction.atomic():
-        wider.save()
+    prefix_allocate(pool=pool, account=account, prefix="2001:db8:1::/48", actor=cli_actor)
+    inside = Block(6, prefix_parse("2001:db8:1:ff00::/56").start, 56)
+    covering = Block(6, prefix_parse("2001:db8::/40").start, 40)
+    for block in (inside, covering):
+        row = Allocation(pool=pool, prefix=str(block), start=block.key, length=block.length, account=account)
+        with pytest.raises(IntegrityError, match="allocation_no_overlap"), transaction.atomic():
+            row.save()
+    # IPv4 keys are the same small numbers as those of ::/96; the constraint keeps the families apart.
+    low6 = pool_create(prefix="::/64", default_length=96, actor=cli_actor)
+    low4 = pool_create(prefix="0.0.0.0/8", default_length=8, actor=cli_actor)
+    assert prefix_allocate(pool=low6, account=account, actor=cli_actor).prefix == "::/96"
+    assert prefix_allocate(pool=low4, account=account, actor=cli_actor).prefix == "0.0.0.0/8"
 
 
 @pytest.mark.postgres
