@@ -1,12 +1,12 @@
 """Benchmark: propagation from the Primary DNS API's 200 to the nameserver answering, and changes delivered per second.
 
 Usage: .venv/bin/python bench/propagation.py [--latency-changes 500] [--burst-changes 2000] [--zones 1000]
-       [--servers bind,knot] [--senders 4]
+       [--servers bind,knot] [--senders 4] [--worker-concurrency 4]
 
 Everything is real and runs on this machine: PostgreSQL (database bench_h3_propagation, dropped and created), Redis
 (database 4 of redis://127.0.0.1:6379 as the Celery broker), gunicorn serving the product (2 workers x 4 threads), one
-Celery worker (prefork, 2 processes; DATABASE_CONN_MAX_AGE=60 as in deploy/) and BIND and Knot started on free
-loopback ports, each registered as a nameserver.
+Celery worker (prefork, --worker-concurrency processes; DATABASE_CONN_MAX_AGE=60 as in deploy/) and BIND and Knot
+started on free loopback ports, each registered as a nameserver.
 
 - latency: one change at a time (REPLACE of an A record, a new address each time) through the legacy API; the clock
   starts when the 200 arrives and stops when the nameserver answers the new address (polled over UDP every 1 ms).
@@ -60,6 +60,7 @@ def main() -> None:
     parser.add_argument("--zones", type=int, default=1000)
     parser.add_argument("--servers", default="bind,knot")
     parser.add_argument("--senders", type=int, default=4)
+    parser.add_argument("--worker-concurrency", type=int, default=4)
     args = parser.parse_args()
     os.environ.update(ENV)
     _create_database()
@@ -101,7 +102,7 @@ def _run(args: argparse.Namespace, directory: Path) -> list[dict[str, Any]]:
             database_url=DATABASE,
             broker_url=BROKER,
             log=directory / "worker.log",
-            concurrency=2,
+            concurrency=args.worker_concurrency,
             settings_module="panel.settings",
             queue=ENV["CELERY_QUEUE"],
         )
