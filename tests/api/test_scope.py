@@ -52,6 +52,8 @@ def test_a_host_and_type_key_reads_only_its_records(acme, populated):
         ("PUT", R, {"records": [{"host": "www", "type": "A", "data": "192.0.2.9"}]}),
         ("PUT", R, "$ORIGIN example.com.\nwww 60 IN A 192.0.2.9\n"),
         ("PUT", "/dns/v2/dynamic/www.example.com", None),
+        ("DELETE", R + "/www/A", None),
+        ("DELETE", R + "/_acme-challenge.mail/TXT", None),
     ],
 )
 def test_a_host_and_type_key_cannot_touch_anything_else(acme, populated, method, path, body):

@@ -120,7 +120,10 @@ def records_replace(
 def records_delete(*, zone: Zone, key: ApiKey, selector: Selector, data: str | None, actor: Actor) -> Counts:
     """Remove the records the key can see under `selector` (DELETE), only those whose `data` equals `data` if given.
 
-    The provider's records (SOA, apex NS) are never removed; they are not counted either."""
+    The provider's records (SOA, apex NS) are never removed; they are not counted either. A host and type the key may
+    not touch at all is refused (403), as a POST there would be, rather than answered with an empty success."""
+    if selector.host is not None and selector.rdtype is not None:
+        _check_scope(key, [Wanted(host=selector.host, rdtype=selector.rdtype, content="", ttl=None)])
     with transaction.atomic():
         Zone.objects.select_for_update().filter(pk=zone.pk).first()
         current = rrsets_visible(zone=zone, key=key, host=selector.host, rdtype=selector.rdtype)
