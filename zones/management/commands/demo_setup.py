@@ -7,17 +7,20 @@ from django.core.management.base import BaseCommand
 
 from panel.actors import Actor
 from panel.models import Account
+from panel.services import user_create
 from zones.models import Zone
 from zones.services import account_create, zone_create, zone_set_api_password
 
 DEMO_ACCOUNT = "demo"
 DEMO_ZONE = "example.test"
+DEMO_USER = "demo"
 
 
 class Command(BaseCommand):
     help = (
         "Create the demo account and zone that the README's examples use (idempotent). "
-        "The zone's legacy API password comes from DEMO_API_PASSWORD (default: demo-password)."
+        "The zone's legacy API password comes from DEMO_API_PASSWORD (default: demo-password), the panel user "
+        "demo's password from DEMO_USER_PASSWORD (default: demo-panel-password)."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -31,3 +34,7 @@ class Command(BaseCommand):
             self.stdout.write(f"demo zone {DEMO_ZONE} created (account {DEMO_ACCOUNT}, API password {password!r})")
         else:
             self.stdout.write(f"demo zone {DEMO_ZONE} exists")
+        if not account.members.filter(username=DEMO_USER).exists():
+            password = os.environ.get("DEMO_USER_PASSWORD", "demo-panel-password")
+            user_create(username=DEMO_USER, password=password, account=account, actor=actor)
+            self.stdout.write(f"panel user {DEMO_USER} created (password {password!r})")

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import getpass
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from panel.actors import Actor
-from zones.management.lookup import stdin, zone_named
+from zones.management.lookup import password_read, zone_named
 from zones.services import ZoneError, zone_set_api_password
 
 
@@ -19,12 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         zone = zone_named(options["zone"])
-        # Read from stdin, never from argv: a password on the command line lands in shell history and `ps`.
-        stream = stdin(options)
-        if stream.isatty():
-            password = getpass.getpass(f"New API password for {zone.name}: ")
-        else:
-            password = stream.readline().rstrip("\r\n")
+        password = password_read(options, f"New API password for {zone.name}: ")
         try:
             zone_set_api_password(zone=zone, password=password, actor=Actor.cli())
         except ZoneError as exc:
