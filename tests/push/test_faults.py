@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 from tests.push.conftest import forget_zones, register
 from tests.push.servers import TSIG_NAME, new_secret
 from zones.models import Change, Nameserver, Zone, ZoneSync
+from zones.push import control
 from zones.push.selectors import SyncState, sync_statuses
 from zones.services import Add, Replace, zone_apply, zone_delete
 
@@ -104,3 +105,15 @@ def test_a_deleted_zone_is_removed_from_the_server(nameserver, server, zone, cli
     assert server.soa_serial("example.com") == current(zone).serial
     zone_delete(zone=zone, actor=cli_actor)
     assert server.soa_serial("example.com") is None
+
+
+def test_a_server_that_has_the_zone_already_is_reconciled_and_its_zone_file_left_alone(
+    nameserver, server, zone, cli_actor
+):
+    path = control.zone_file_path(nameserver, "example.com")
+    before = path.read_text()
+    ZoneSync.objects.filter(zone=zone).delete()  # we forgot what the server has (a restored database, say)
+    zone_apply(zone=zone, changes=[Add(name="www", type="A", content="192.0.2.9")], actor=cli_actor)
+    assert server.answer("www.example.com.", "A") == ["192.0.2.9"]
+    assert ZoneSync.objects.get(zone=zone).version == current(zone).version
+    assert path.read_text() == before  # the server's file (with its journal) was not replaced under it

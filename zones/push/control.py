@@ -28,12 +28,15 @@ def zone_file_path(nameserver: Nameserver, zone_name: str) -> Path:
 
 
 def zone_add(nameserver: Nameserver, zone_name: str, master_file: str) -> bool:
-    """Create the zone on the server from `master_file`. False when the server had it already (nothing changed)."""
-    _write_atomically(zone_file_path(nameserver, zone_name), master_file)
+    """Create the zone on the server from `master_file`. False when the server had it already (nothing changed).
+
+    The file of a zone the server has is never touched: it belongs to the server with its journal, and a file that
+    no longer matches the journal makes the zone fail to load at the next restart.
+    """
     if nameserver.kind == Nameserver.Kind.BIND:
-        return _bind_add(nameserver, zone_name)
+        return _bind_add(nameserver, zone_name, master_file)
     if nameserver.kind == Nameserver.Kind.KNOT:
-        return _knot_add(nameserver, zone_name)
+        return _knot_add(nameserver, zone_name, master_file)
     raise ControlError(f"nameserver {nameserver.name} ({nameserver.kind}) cannot create zones")
 
 
@@ -59,7 +62,10 @@ def _bind_zone_options(nameserver: Nameserver, zone_name: str) -> str:
     )
 
 
-def _bind_add(nameserver: Nameserver, zone_name: str) -> bool:
+def _bind_add(nameserver: Nameserver, zone_name: str, master_file: str) -> bool:
+    if _rndc(nameserver, "showzone", zone_name).returncode == 0:
+        return False
+    _write_atomically(zone_file_path(nameserver, zone_name), master_file)
     result = _rndc(nameserver, "addzone", zone_name, _bind_zone_options(nameserver, zone_name))
     if result.returncode == 0:
         return True
@@ -84,10 +90,11 @@ def _rndc(nameserver: Nameserver, *args: str) -> subprocess.CompletedProcess[str
 # lock held across workers; the zone's options (storage, ACL, ...) come from the server's default template.
 
 
-def _knot_add(nameserver: Nameserver, zone_name: str) -> bool:
+def _knot_add(nameserver: Nameserver, zone_name: str, master_file: str) -> bool:
     with nameserver_control_lock(nameserver.pk):
         if _knotc(nameserver, "conf-read", f"zone[{zone_name}]").returncode == 0:
             return False
+        _write_atomically(zone_file_path(nameserver, zone_name), master_file)
         _knot_transaction(nameserver, ["conf-set", f"zone[{zone_name}]"])
     return True
 

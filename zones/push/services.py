@@ -214,7 +214,8 @@ def _deliver(nameserver: Nameserver, sync: ZoneSync, zone: Zone) -> None:
                 if nameserver.kind not in PROVISIONING_KINDS:
                     raise
                 log.warning("%s vanished from %s: creating it again", zone.name, nameserver.name)
-                _provision(nameserver, sync, zone.pk)
+                if not _provision(nameserver, sync, zone.pk):
+                    raise PushError(f"{nameserver.name} has {zone.name} configured but does not serve it") from None
                 return
             else:
                 _confirm(sync, version=zone.version, serial=serial)
@@ -418,6 +419,14 @@ def _push_rounds(zone_id: int) -> dict[str, str]:
                 _fail(sync, str(exc))
                 failures[nameserver.name] = str(exc)
                 log.warning("push of %s to %s failed: %s", zone.name, nameserver.name, exc)
+    # Still behind after every round (a burst that never ends, or a server that accepts but never catches up):
+    # not delivered, so it must be retried like a failure.
+    zone = Zone.objects.filter(pk=zone_id).first()
+    if zone is not None:
+        behind = [(ns, sync) for ns, sync in _syncs(zone) if sync.version != zone.version]
+        failures.update(
+            {ns.name: f"still behind after {MAX_ROUNDS} rounds" for ns, _ in behind if ns.name not in failures}
+        )
     return failures
 
 
