@@ -245,7 +245,9 @@ def staff_search(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def staff_accounts(request: HttpRequest) -> HttpResponse:
-    accounts = Account.objects.annotate(zone_count=Count("zones", distinct=True)).prefetch_related("members")
+    accounts = (
+        Account.objects.annotate(zone_count=Count("zones", distinct=True)).prefetch_related("members").order_by("name")
+    )
     query = request.GET.get("q", "").strip()
     if query:
         accounts = accounts.filter(name__icontains=query)
