@@ -39,6 +39,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--broker",
+        default="",
+        help="a Redis URL: enqueue pushes there as production does (a queue of its own, purged at the end); "
+        "default: no broker, pushes run in-process (the zero-setup mode)",
+    )
     args = parser.parse_args()
 
     url = f"{args.postgres}/{args.database}"
@@ -52,6 +58,9 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         "ZONE_MAX_RECORDS": "200000",
     }
+    queue = f"bench-legacy-{os.getpid()}"
+    if args.broker:
+        env.update(CELERY_BROKER_URL=args.broker, CELERY_QUEUE=queue)
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "account_create", "bench")
     manage(env, "zone_create", ZONE, "--account", "bench")
@@ -75,7 +84,8 @@ def main() -> None:
     )
     try:
         wait_for(port)
-        print(f"# gunicorn {args.workers} workers x {args.threads} threads, PostgreSQL, {os.cpu_count()} cores shared")
+        mode = f"pushes enqueued on {args.broker}" if args.broker else "no broker: pushes run in-process"
+        print(f"# gunicorn {args.workers} workers x {args.threads} threads, PostgreSQL, {mode}, {os.cpu_count()} cores")
         print("\n## REPLACE through /customer/primarydnsapi\n")
         print("| clients | requests | req/s | p50 ms | p99 ms | errors |")
         print("|---:|---:|---:|---:|---:|---:|")
@@ -90,6 +100,8 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if args.broker:
+            purge(args.broker, queue)
     print(f"\ncommand: {' '.join([sys.executable, *sys.argv])}")
 
 
@@ -103,6 +115,12 @@ def manage(env: dict[str, str], *command: str, stdin: str | None = None) -> None
         check=True,
         stdout=subprocess.DEVNULL,
     )
+
+
+def purge(broker: str, queue: str) -> None:
+    import redis
+
+    redis.Redis.from_url(broker).delete(queue)
 
 
 def recreate_database(server: str, name: str) -> None:
