@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "panel",
     "zones",
     "ipam",
@@ -200,7 +201,15 @@ REST_FRAMEWORK: dict[str, Any] = {
         "zone": env_str("API_THROTTLE_PER_ZONE", "600/min"),
     },
 }
-SPECTACULAR_SETTINGS = {"TITLE": "ctrlpanel API", "VERSION": "2.0.0", "SERVE_INCLUDE_SCHEMA": False}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ctrlpanel API",
+    "VERSION": "2.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The documentation page's JavaScript and CSS come from this server (drf-spectacular-sidecar), not from a CDN:
+    # customers' browsers should not call third parties, and the page must work where no CDN is reachable.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
 # Lifetime of the bearer tokens that POST /login issues for an API key.
 API_TOKEN_LIFETIME = env_int("API_TOKEN_LIFETIME", 3600)
 # Dynamic DNS: the TTL of records it creates, and how many updates of one host per window count as abuse.
