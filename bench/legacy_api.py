@@ -13,19 +13,17 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import random
-import socket
 import statistics
-import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 from pathlib import Path
 
 import psycopg
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.harness import load, manage, recreate_database, start_gunicorn, stop
+
 PASSWORD = "bench-password-123"
 ZONE = "bench.example"
 
@@ -65,25 +63,8 @@ def main() -> None:
     manage(env, "account_create", "bench")
     manage(env, "zone_create", ZONE, "--account", "bench")
     manage(env, "zone_set_password", ZONE, stdin=PASSWORD + "\n")
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "panel.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server, port = start_gunicorn(env, args.workers, args.threads)
     try:
-        wait_for(port)
         mode = f"pushes enqueued on {args.broker}" if args.broker else "no broker: pushes run in-process"
         print(f"# gunicorn {args.workers} workers x {args.threads} threads, PostgreSQL, {mode}, {os.cpu_count()} cores")
         print("\n## REPLACE through /customer/primarydnsapi\n")
@@ -98,52 +79,16 @@ def main() -> None:
             fill_zone(url, size)
             list_run(port, size)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
         if args.broker:
             purge(args.broker, queue)
     print(f"\ncommand: {' '.join([sys.executable, *sys.argv])}")
-
-
-def manage(env: dict[str, str], *command: str, stdin: str | None = None) -> None:
-    subprocess.run(
-        [str(ROOT / ".venv/bin/python"), "manage.py", *command],
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        text=True,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
 
 
 def purge(broker: str, queue: str) -> None:
     import redis
 
     redis.Redis.from_url(broker).delete(queue)
-
-
-def recreate_database(server: str, name: str) -> None:
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("gunicorn did not start")
 
 
 def post(conn: http.client.HTTPConnection, commands: list[str], **extra: str) -> tuple[int, bytes]:
@@ -155,40 +100,11 @@ def post(conn: http.client.HTTPConnection, commands: list[str], **extra: str) ->
 
 
 def replace_run(port: int, clients: int, seconds: float) -> None:
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    stop_at = time.monotonic() + seconds
+    def replace(conn: http.client.HTTPConnection, index: int, address: str) -> bool:
+        status, body = post(conn, [f"REPLACE host{index} 300 A {address}"])
+        return status == 200 and body.startswith(b"REPLACE")
 
-    def client(index: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine: list[float] = []
-        rng = random.Random(index)
-        while time.monotonic() < stop_at:
-            address = f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
-            started = time.perf_counter()
-            status, body = post(conn, [f"REPLACE host{index} 300 A {address}"])
-            mine.append(time.perf_counter() - started)
-            if status != 200 or not body.startswith(b"REPLACE"):
-                with lock:
-                    errors[0] += 1
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - started
-    latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    print(
-        f"| {clients} | {len(latencies)} | {len(latencies) / elapsed:.0f} | "
-        f"{statistics.median(latencies) * 1000:.1f} | {p99 * 1000:.1f} | {errors[0]} |",
-        flush=True,
-    )
+    print(f"| {clients} | {load(port, replace, clients, seconds).cells()} |", flush=True)
 
 
 def fill_zone(url: str, size: int) -> None:

@@ -16,21 +16,13 @@ import base64
 import http.client
 import json
 import os
-import random
-import socket
-import statistics
-import subprocess
 import sys
-import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-import psycopg
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.harness import Request, load, manage, recreate_database, start_gunicorn, stop
 
-ROOT = Path(__file__).resolve().parent.parent
 ZONE = "bench.example"
-Request = Callable[[http.client.HTTPConnection, int, str], bool]
 
 
 def main() -> None:
@@ -49,10 +41,8 @@ def main() -> None:
     manage(env, "account_create", "bench")
     manage(env, "zone_create", ZONE, "--account", "bench")
     credentials = key_credentials(manage(env, "apikey_create", "--account", "bench"))
-    port = free_port()
-    server = start_gunicorn(env, port, args.workers, args.threads)
+    server, port = start_gunicorn(env, args.workers, args.threads)
     try:
-        wait_for(port)
         print(f"# gunicorn {args.workers} workers x {args.threads} threads, PostgreSQL, {os.cpu_count()} cores shared")
         print("# clients are threads of this script, on the same cores as the server and the database\n")
         print("| requests | clients | requests done | req/s | p50 ms | p99 ms | errors |")
@@ -62,10 +52,9 @@ def main() -> None:
             ("dyndns2 /nic/update", dyndns(credentials)),
         ):
             for clients in [int(c) for c in args.clients.split(",")]:
-                run(port, name, request, clients, args.seconds)
+                print(f"| {name} | {clients} | {load(port, request, clients, args.seconds).cells()} |", flush=True)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
     print(f"\ncommand: {' '.join([sys.executable, *sys.argv])}")
 
 
@@ -85,50 +74,9 @@ def server_environment(database_url: str) -> dict[str, str]:
     }
 
 
-def manage(env: dict[str, str], *command: str) -> str:
-    result = subprocess.run(
-        [str(ROOT / ".venv/bin/python"), "manage.py", *command],
-        cwd=ROOT,
-        env=env,
-        text=True,
-        check=True,
-        capture_output=True,
-    )
-    return result.stdout
-
-
 def key_credentials(output: str) -> str:
     fields = dict(line.split(": ", 1) for line in output.splitlines() if ": " in line)
     return "Basic " + base64.b64encode(f"{fields['id']}:{fields['secret']}".encode()).decode()
-
-
-def recreate_database(server: str, name: str) -> None:
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
-    command = [str(ROOT / ".venv/bin/gunicorn"), "panel.wsgi", "--bind", f"127.0.0.1:{port}"]
-    command += ["--workers", str(workers), "--threads", str(threads), "--log-level", "warning"]
-    return subprocess.Popen(command, cwd=ROOT, env=env)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("gunicorn did not start")
 
 
 def put_record(credentials: str) -> Request:
@@ -151,43 +99,6 @@ def dyndns(credentials: str) -> Request:
         return response.status == 200 and response.read().startswith(b"good")
 
     return request
-
-
-def run(port: int, name: str, request: Request, clients: int, seconds: float) -> None:
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    stop_at = time.monotonic() + seconds
-
-    def client(index: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine: list[float] = []
-        failed = 0
-        rng = random.Random(index)
-        while time.monotonic() < stop_at:
-            address = f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
-            started = time.perf_counter()
-            ok = request(conn, index, address)
-            mine.append(time.perf_counter() - started)
-            failed += not ok
-        with lock:
-            latencies.extend(mine)
-            errors[0] += failed
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - started
-    latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    print(
-        f"| {name} | {clients} | {len(latencies)} | {len(latencies) / elapsed:.0f} | "
-        f"{statistics.median(latencies) * 1000:.1f} | {p99 * 1000:.1f} | {errors[0]} |",
-        flush=True,
-    )
 
 
 if __name__ == "__main__":
