@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from panel import forms, selectors
 from panel.apikeys import ApiKeyError, Scope, apikey_active, apikey_create, apikey_revoke
 from panel.views.common import actor_of, page, public_url, zone_or_404
-from zones.dyndns.services import dyndns_password_set
+from zones.dyndns.services import dyndns_password_delete, dyndns_password_set
 from zones.models import DynDNSHost, Zone
 from zones.services import ZoneError, zone_set_api_password
 
@@ -129,6 +129,17 @@ def dyndns_host_set(request: HttpRequest, zone: str) -> HttpResponse:
             context = _zone_context(request, found, new_dyndns={"fqdn": fqdn, "password": password})
             return page(request, "panel/zone/credentials.html", context)
     return page(request, "panel/zone/credentials.html", _zone_context(request, found, dyndns_form=form), status=400)
+
+
+@login_required
+@require_POST
+def dyndns_host_delete(request: HttpRequest, zone: str) -> HttpResponse:
+    found = zone_or_404(request, zone)
+    host = request.POST.get("host", "")
+    if not dyndns_password_delete(zone=found, host=host, actor=actor_of(request)):
+        raise Http404("no such Dynamic DNS host")
+    messages.success(request, "The host's Dynamic DNS password is removed; its records stay as they are.")
+    return redirect("zone-credentials", zone=found.name)
 
 
 # --- API keys -----------------------------------------------------------------------------------------------------

@@ -69,6 +69,7 @@ urlpatterns = [
     path("zones/<str:zone>/credentials", credentials.zone_credentials, name="zone-credentials"),
     path("zones/<str:zone>/credentials/api-password", credentials.api_password_set, name="zone-api-password"),
     path("zones/<str:zone>/credentials/dyndns", credentials.dyndns_host_set, name="zone-dyndns"),
+    path("zones/<str:zone>/credentials/dyndns/delete", credentials.dyndns_host_delete, name="zone-dyndns-delete"),
     path("keys", credentials.apikeys, name="apikeys"),
     path("keys/<str:key_id>/revoke", credentials.apikey_revoke_view, name="apikey-revoke"),
     path("space", space.space, name="space"),

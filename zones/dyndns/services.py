@@ -109,6 +109,14 @@ def dyndns_password_set(*, zone: Zone, host: str, actor: Actor) -> str:
     return password
 
 
+def dyndns_password_delete(*, zone: Zone, host: str, actor: Actor) -> bool:
+    """Remove the host's Dynamic DNS password (its records stay); False if it had none."""
+    deleted, _ = DynDNSHost.objects.filter(zone=zone, host=host).delete()
+    if deleted:
+        log.info("Dynamic DNS password for %s in %s removed by %s", host, zone.name, actor.label)
+    return bool(deleted)
+
+
 def dyndns_password_host(*, zone: Zone, host: str, password: str) -> DynDNSHost | None:
     """The host entry if `password` is its Dynamic DNS password; constant time whether or not the host has one."""
     entry = DynDNSHost.objects.filter(zone=zone, host=host).first()
