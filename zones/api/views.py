@@ -81,6 +81,8 @@ def v2_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | 
         return Response({"errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ScopeError):
         return Response({"error": str(exc)}, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, Zone.DoesNotExist):  # deleted while this request was on its way to the zone's lock
+        return Response({"error": "no such zone"}, status=status.HTTP_404_NOT_FOUND)
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -50,7 +50,10 @@ def primarydnsapi(request: HttpRequest) -> HttpResponse:
         context = _context(records.zone_origin(zone.name), params.get("origin"), client)
     except Refusal as refusal:
         return refusal.response
-    return _run(zone, context, commands, client, show_soa=params.get("showall", "1") != "0")
+    try:
+        return _run(zone, context, commands, client, show_soa=params.get("showall", "1") != "0")
+    except Zone.DoesNotExist:  # deleted by staff between the password check and the change: as if never there
+        return _reply("ERR Not authenticated\n", 401)
 
 
 def _parameters(request: HttpRequest) -> tuple[QueryDict, list[str]]:
