@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, QuerySet
 
+from ipam import reverse
 from ipam.models import Allocation, Pool, Status
-from ipam.prefixes import BITS, key
-from panel.models import Account
+from ipam.prefixes import BITS, address_parse, key
+from panel.apikeys import apikey_allows_reverse_record
+from panel.models import Account, ApiKey
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,40 @@ def accounts_utilisation(*, accounts: Sequence[Account] | QuerySet[Account]) -> 
         for account_id, family in keys
     ]
     return sorted(result, key=lambda row: (row.account.name, row.family))
+
+
+def accounts_visible(*, user: Any, key: ApiKey | None) -> QuerySet[Account]:
+    """The accounts whose space a principal sees: an API key its own account only (a key is never staff, whatever
+    its scope), a staff user every account, a customer the accounts they are a member of, anyone else none."""
+    if key is not None:
+        return Account.objects.filter(pk=key.account_id)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Account.objects.none()
+    if user.is_staff:
+        return Account.objects.all()
+    return Account.objects.filter(members__id=user.pk)
+
+
+def allocation_ptrs(*, allocation: Allocation, key: ApiKey | None = None) -> list[tuple[str, str]]:
+    """(address, hostname) of the PTR records inside `allocation`; with `key`, only those the key could change (as
+    the DNS API shows a key only the records its scope covers)."""
+    block = allocation.block
+    zone = reverse.zone_for(reverse.address_name(block.family, block.start))
+    if zone is None:
+        return []
+    rows = reverse.ptr_records(zone=zone, block=block)
+    if key is None:
+        return rows
+    return [
+        (address, hostname)
+        for address, hostname in rows
+        if apikey_allows_reverse_record(
+            key,
+            zone_name=zone.name,
+            host=reverse.relative(zone, reverse.address_name(*address_parse(address))),
+            rdtype="PTR",
+        )
+    ]
 
 
 def allocations_of(*, accounts: Sequence[Account] | QuerySet[Account]) -> QuerySet[Allocation]:

@@ -22,7 +22,8 @@ from ipam import reverse
 from ipam.models import Allocation, Event, Family, FreeBlock, Pool, Request, RequestStatus, Status
 from ipam.prefixes import BITS, Block, PrefixError, address_parse, buddy_candidates, carve, key, prefix_parse
 from panel.actors import Actor
-from panel.models import Account
+from panel.apikeys import apikey_account_wide, apikey_allows_reverse_record
+from panel.models import Account, ApiKey
 from zones.models import Zone
 from zones.services import ApplyResult, Operation, Replace, zone_apply
 
@@ -43,6 +44,11 @@ class IpamError(Exception):
 
 class Unavailable(IpamError):
     """The space asked for is taken or the pool is full: a conflict with the current state (HTTP 409)."""
+
+
+class OutOfScope(IpamError):
+    """The API key acting may not do this: it is read-only, belongs to another account, or is restricted to other
+    zones, hosts or record types (403 over HTTP)."""
 
 
 class PoolExhausted(Unavailable):
@@ -440,7 +446,15 @@ def _parse(text: str) -> Block:
 # --- requests -------------------------------------------------------------------------------------------------------
 
 
-def request_file(*, account: Account, family: int, length: int, purpose: str, actor: Actor) -> Request:
+def request_file(
+    *, account: Account, family: int, length: int, purpose: str, actor: Actor, key: ApiKey | None = None
+) -> Request:
+    """File a request for space. With `key` (the API key the actor uses), only a writable key of `account` that is
+    restricted to no zones, hosts or record types may: a key made for some DNS records is not one for address space.
+    """
+    _key_may_write(key, account)
+    if key is not None and not apikey_account_wide(key):
+        raise OutOfScope("an API key restricted to zones, hosts or record types cannot request address space")
     """A customer asks for a block of `length`; staff decide."""
     if family not in Family.values:
         raise IpamError("the family must be 4 or 6")
@@ -516,8 +530,15 @@ def _decide(request: Request, status: RequestStatus, actor: Actor, allocation: A
 # and pushed to the nameservers like any other.
 
 
-def ptr_set(*, allocation: Allocation, address: str, hostname: str | None, actor: Actor) -> ApplyResult:
-    """Set (or with no hostname, remove) the PTR record of one address inside `allocation`."""
+def ptr_set(
+    *, allocation: Allocation, address: str, hostname: str | None, actor: Actor, key: ApiKey | None = None
+) -> ApplyResult:
+    """Set (or with no hostname, remove) the PTR record of one address inside `allocation`.
+
+    With `key` (the API key the actor uses): a writable key of the allocation's account, whose scope allows a PTR at
+    that name of that reverse zone (`panel.apikeys.apikey_allows_reverse_record`).
+    """
+    _key_may_write(key, allocation.account)
     family, value = _address(address)
     if family != allocation.pool.family or not allocation.block.contains_address(value):
         raise IpamError(f"{address} is not inside {allocation.prefix}")
@@ -525,6 +546,7 @@ def ptr_set(*, allocation: Allocation, address: str, hostname: str | None, actor
         raise IpamError(f"{allocation.prefix} is not active")
     owner = reverse.address_name(family, value)
     zone = _reverse_zone(owner)
+    _key_may_change(key, zone, reverse.relative(zone, owner), "PTR")
     if reverse.delegation_above(zone, owner):
         raise IpamError(f"the reverse DNS of {address} is delegated to other nameservers; set the PTR there")
     contents = (reverse.absolute(hostname),) if hostname else ()
@@ -542,20 +564,30 @@ def ptr_set(*, allocation: Allocation, address: str, hostname: str | None, actor
     return result
 
 
-def reverse_delegate(*, allocation: Allocation, nameservers: Sequence[str], actor: Actor) -> list[ApplyResult]:
+def reverse_delegate(
+    *, allocation: Allocation, nameservers: Sequence[str], actor: Actor, key: ApiKey | None = None
+) -> list[ApplyResult]:
     """Delegate the reverse DNS of `allocation` to the customer's nameservers (none: remove the delegation).
 
     NS records go at every nibble (IPv6) or octet (IPv4) boundary name the allocation covers; an IPv4 block smaller
     than a /24 gets RFC 2317 classless delegation: NS records at '<first>-<last>' below the /24 name, and one CNAME per
     address pointing into it (any PTR at those addresses makes way for the CNAME).
+
+    With `key` (the API key the actor uses): a writable key of the allocation's account whose scope allows every one
+    of those records (NS, and for RFC 2317 also CNAME and PTR) in its reverse zone; otherwise nothing changes.
     """
+    _key_may_write(key, allocation.account)
     if allocation.status != Status.ACTIVE:
         raise IpamError(f"{allocation.prefix} is not active")
     targets = tuple(reverse.absolute(ns) for ns in nameservers)
     plan = reverse.delegation_plan(allocation.block, targets)
+    grouped = _by_zone(plan)
+    for zone_owner, changes in grouped.items():
+        for change in changes:
+            _key_may_change(key, zone_owner, change.name, change.type)
     results = []
     with transaction.atomic():
-        for zone_owner, changes in _by_zone(plan).items():
+        for zone_owner, changes in grouped.items():
             results.append(_apply(zone_owner, changes, actor))
         _audit(
             "reverse_delegate",
@@ -583,10 +615,10 @@ def _reverse_clear(allocation: Allocation, actor: Actor) -> None:
 
 def _by_zone(
     plan: list[tuple[dns.name.Name, str, tuple[str, ...]]], *, missing_ok: bool = False
-) -> dict[Zone, list[Operation]]:
+) -> dict[Zone, list[Replace]]:
     """Group the plan's RRsets by the reverse zone holding each; a name in no zone is an error unless `missing_ok`
     (then it, and a name that is a zone's apex, which belongs to the provider, are left alone)."""
-    grouped: dict[Zone, list[Operation]] = {}
+    grouped: dict[Zone, list[Replace]] = {}
     zones = reverse.zones_for([owner for owner, _, _ in plan])
     for owner, rdtype, contents in plan:
         zone = zones[owner]
@@ -598,6 +630,22 @@ def _by_zone(
             )
         grouped.setdefault(zone, []).append(Replace(name=reverse.relative(zone, owner), type=rdtype, contents=contents))
     return grouped
+
+
+def _key_may_write(key: ApiKey | None, account: Account | None) -> None:
+    """A change made with an API key needs a writable key of the account concerned (None: no key, a session or the
+    command line, whose rights the caller has checked)."""
+    if key is None:
+        return
+    if key.read_only:
+        raise OutOfScope("this API key is read-only")
+    if account is None or key.account_id != account.pk:
+        raise OutOfScope("this API key belongs to another account")
+
+
+def _key_may_change(key: ApiKey | None, zone: Zone, host: str, rdtype: str) -> None:
+    if key is not None and not apikey_allows_reverse_record(key, zone_name=zone.name, host=host, rdtype=rdtype):
+        raise OutOfScope(f"this API key may not change {rdtype} records at {host} in {zone.name}")
 
 
 def _reverse_zone(owner: dns.name.Name) -> Zone:
@@ -651,6 +699,7 @@ def _audit(
 
 __all__: Sequence[str] = [
     "IpamError",
+    "OutOfScope",
     "PoolExhausted",
     "Unavailable",
     "pool_create",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.utils import timezone
-from rest_framework import authentication, exceptions
+from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
 from panel.actors import Actor, Interface
@@ -135,6 +135,25 @@ def apikey_allows_record(key: ApiKey, *, host: str, rdtype: str) -> bool:
     return not key.hosts or any(fnmatch.fnmatchcase(host, pattern) for pattern in key.hosts)
 
 
+def apikey_allows_reverse_record(key: ApiKey, *, zone_name: str, host: str, rdtype: str) -> bool:
+    """A record in one of the provider's reverse zones (ip6.arpa, in-addr.arpa), at names inside an allocation of the
+    key's account (the IPAM services check that part: it is what makes the change the account's to make).
+
+    The zone belongs to the provider, not to the key's account, so `apikey_allows_zone` cannot apply; the key's lists
+    apply as they do in the account's own zones, default deny: a zone list must name the reverse zone, host patterns
+    (relative to that reverse zone) and record types must match. So an unrestricted key manages the reverse DNS of all
+    its account's space, a key restricted to record type PTR only PTRs (in reverse and forward zones alike), and a key
+    restricted to forward zones (example.com) none of it.
+    """
+    return (not key.zones or zone_name in key.zones) and apikey_allows_record(key, host=host, rdtype=rdtype)
+
+
+def apikey_account_wide(key: ApiKey) -> bool:
+    """True when the key is restricted to no zones, hosts or record types: it may act for its account beyond DNS
+    records (file a request for address space). Read-only, client networks and expiry are separate checks."""
+    return not (key.zones or key.hosts or key.record_types)
+
+
 def apikey_restricted_to_records(key: ApiKey) -> bool:
     """True when the key sees only part of a zone (so whole-zone operations are not for it)."""
     return bool(key.hosts or key.record_types)
@@ -203,6 +222,21 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Basic realm="ctrlpanel API"'
+
+
+def request_key(request: Request) -> ApiKey | None:
+    """The API key a request authenticated with, or None (a panel session, or no credentials)."""
+    return request.auth if isinstance(request.auth, ApiKey) else None
+
+
+class KeyWritePermission(permissions.BasePermission):
+    """Refuses a read-only key anything but GET, HEAD and OPTIONS (403); other principals pass to the next check."""
+
+    message = "this API key is read-only"
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        key = request_key(request)
+        return key is None or not key.read_only or request.method in permissions.SAFE_METHODS
 
 
 # --- validation of new keys ----------------------------------------------------------------------------------------

@@ -1,6 +1,12 @@
 """The IPAM REST API: staff manage pools, allocations and requests; customers see their own space, file requests and
-manage their reverse DNS. Views parse, call a service or selector, and render; errors map to 400 (bad input) and 409
-(the space is taken or the pool is full)."""
+manage their reverse DNS. Views parse, call a service or selector, and render; errors map to 400 (bad input), 403
+(outside an API key's scope) and 409 (the space is taken or the pool is full).
+
+Customers authenticate with an API key of their account, as on /dns/v2 (HTTP Basic key:secret, or a bearer token from
+POST /login; the key acts for its account, within its read-only flag, client networks, expiry and scope: see
+`panel.apikeys.apikey_allows_reverse_record`), or with their panel session. The staff operations (pools, release,
+approve, decline) take a staff user's panel session only: an API key is never staff.
+"""
 
 from __future__ import annotations
 
@@ -12,20 +18,23 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ipam import reverse, selectors, services
+from ipam import selectors, services
 from ipam.api import serializers as s
+from ipam.api.schema import IpamSchema
 from ipam.models import Allocation, Pool, Request
-from ipam.services import IpamError, Unavailable
+from ipam.services import IpamError, OutOfScope, Unavailable
 from panel.actors import Actor, Interface
-from panel.models import Account
+from panel.apikeys import ApiKeyAuthentication, KeyWritePermission, apikey_actor, request_key
+from panel.models import Account, ApiKey
 from panel.net import client_address
+from zones.api.throttling import KeyThrottle
 
 ERRORS = {
     400: OpenApiResponse(s.IpamErrorSerializer, description="bad input"),
@@ -43,22 +52,42 @@ class Page(LimitOffsetPagination):
     max_limit = 1000
 
 
+# The staff operations: a staff user's panel session only (no API key, hence no per-key throttle either).
+STAFF_ONLY: dict[str, Any] = {
+    "authentication_classes": [SessionAuthentication],
+    "permission_classes": [IsAuthenticated, IsStaff],
+    "throttle_classes": [],
+}
+
+
 class IpamView(APIView):
     lookup_value_converter = "int"
-    # Session authentication for now; the REST API keys are scoped to zones.
-    authentication_classes = [SessionAuthentication]
-    permission_classes = [IsAuthenticated]
+    # The key first: its 'Basic' challenge makes missing or bad credentials a 401; a request without an Authorization
+    # header falls through to the panel session (with its CSRF check).
+    authentication_classes = [ApiKeyAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated, KeyWritePermission]
+    # One budget per key, shared with the DNS API (the same cache key).
+    throttle_classes = [KeyThrottle]
+    schema = IpamSchema()
 
     def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, OutOfScope):
+            return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
         if isinstance(exc, Unavailable):
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         if isinstance(exc, IpamError):
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         return super().handle_exception(exc)
 
+    def key(self) -> ApiKey | None:
+        return request_key(self.request)
+
     def actor(self) -> Actor:
         user = self.request.user
         address = client_address(self.request)
+        key = self.key()
+        if key is not None:
+            return apikey_actor(key, interface=Interface.API, address=str(address) if address else None)
         return Actor(
             interface=Interface.API,
             label=user.get_username(),
@@ -68,11 +97,7 @@ class IpamView(APIView):
         )
 
     def accounts(self) -> QuerySet[Account]:
-        """The accounts whose space the user may see: every account for staff, their own for customers."""
-        if self.request.user.is_staff:
-            return Account.objects.all()
-        user_id = self.request.user.pk
-        return Account.objects.none() if user_id is None else Account.objects.filter(members__id=user_id)
+        return selectors.accounts_visible(user=self.request.user, key=self.key())
 
     def account_named(self, name: str | None) -> Account:
         accounts = self.accounts()
@@ -91,17 +116,15 @@ class IpamView(APIView):
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
-    def require_staff(self) -> None:
-        if not self.request.user.is_staff:
-            raise PermissionDenied("staff only")
-
 
 class PoolViewSet(
     IpamView, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet[Pool]
 ):
     """Staff only: the provider's pools."""
 
-    permission_classes = [IsAuthenticated, IsStaff]
+    authentication_classes = STAFF_ONLY["authentication_classes"]
+    permission_classes = STAFF_ONLY["permission_classes"]
+    throttle_classes = STAFF_ONLY["throttle_classes"]
     serializer_class = s.PoolSerializer
     queryset = Pool.objects.all()
 
@@ -160,10 +183,9 @@ class AllocationViewSet(
         return allocations
 
     @extend_schema(request=None, responses={200: s.AllocationSerializer, 204: None, **ERRORS})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], **STAFF_ONLY)
     def release(self, request: ApiRequest, pk: str) -> Response:
         """Staff only: release the block (it rests in quarantine before it is handed out again)."""
-        self.require_staff()
         result = services.prefix_release(allocation=self.get_object(), actor=self.actor())
         if result is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -177,9 +199,8 @@ class AllocationViewSet(
         allocation = self.get_object()
         if request.method == "PUT":
             data = self.parsed(s.PtrSerializer)
-            services.ptr_set(allocation=allocation, **data, actor=self.actor())
-        zone = reverse.zone_for(reverse.address_name(allocation.pool.family, allocation.block.start))
-        rows = [] if zone is None else reverse.ptr_records(zone=zone, block=allocation.block)
+            services.ptr_set(allocation=allocation, **data, actor=self.actor(), key=self.key())
+        rows = selectors.allocation_ptrs(allocation=allocation, key=self.key())
         return Response([{"address": address, "hostname": hostname} for address, hostname in rows])
 
     @extend_schema(request=s.DelegationSerializer, responses={200: s.DelegationSerializer, **ERRORS})
@@ -187,7 +208,9 @@ class AllocationViewSet(
     def delegation(self, request: ApiRequest, pk: str) -> Response:
         """Delegate the block's reverse DNS to these nameservers (an empty list removes the delegation)."""
         data = self.parsed(s.DelegationSerializer)
-        services.reverse_delegate(allocation=self.get_object(), nameservers=data["nameservers"], actor=self.actor())
+        services.reverse_delegate(
+            allocation=self.get_object(), nameservers=data["nameservers"], actor=self.actor(), key=self.key()
+        )
         return Response(data)
 
     @extend_schema(responses=s.AccountUsageSerializer(many=True))
@@ -215,13 +238,12 @@ class RequestViewSet(IpamView, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def create(self, request: ApiRequest) -> Response:
         data = self.parsed(s.RequestCreateSerializer)
         data["account"] = self.account_named(data["account"])
-        filed = services.request_file(**data, actor=self.actor())
+        filed = services.request_file(**data, actor=self.actor(), key=self.key())
         return Response(s.RequestSerializer(filed).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.ApproveSerializer, responses={200: s.RequestSerializer, **ERRORS})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], **STAFF_ONLY)
     def approve(self, request: ApiRequest, pk: str) -> Response:
-        self.require_staff()
         data = self.parsed(s.ApproveSerializer)
         pool = Pool.objects.filter(pk=data.pop("pool")).first()
         if pool is None:
@@ -230,9 +252,8 @@ class RequestViewSet(IpamView, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return Response(s.RequestSerializer(decided).data)
 
     @extend_schema(request=s.DeclineSerializer, responses={200: s.RequestSerializer, **ERRORS})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], **STAFF_ONLY)
     def decline(self, request: ApiRequest, pk: str) -> Response:
-        self.require_staff()
         reason = self.parsed(s.DeclineSerializer)["reason"]
         decided = services.request_decline(request=self.get_object(), reason=reason, actor=self.actor())
         return Response(s.RequestSerializer(decided).data)

@@ -14,6 +14,10 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignor
     target_class = "panel.apikeys.ApiKeyAuthentication"
     name = ["apiKeyBasic", "apiKeyBearer"]
 
+    def get_security_requirement(self, auto_schema: Any) -> list[dict[str, list[Any]]]:
+        # Either scheme will do: one requirement object each (the default, one object naming both, means both at once).
+        return [{"apiKeyBasic": []}, {"apiKeyBearer": []}]
+
     def get_security_definition(self, auto_schema: Any) -> list[dict[str, str]]:
         return [
             {"type": "http", "scheme": "basic", "description": "API key id as the user name, its secret as password"},
