@@ -9,8 +9,15 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "panel.settings")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 (loads the settings now, so a missing variable is named, not hidden)
+    except ImproperlyConfigured as exc:
+        # Django would carry on without settings and fail later with "Models aren't loaded yet".
+        sys.exit(f"{exc}. `make run` writes a .env with a fresh SECRET_KEY; see .env.example (DEBUG=1 to develop).")
     execute_from_command_line(sys.argv)
 
 
