@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,19 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from panel.actors import Actor
-from panel.apikeys import Scope, apikey_create
-from panel.models import Account, ApiKey
-
-
-@dataclass
-class Key:
-    key: ApiKey
-    secret: str
-
-    @property
-    def basic(self) -> str:
-        return "Basic " + base64.b64encode(f"{self.key.key_id}:{self.secret}".encode()).decode()
+from tests.apikeys import Key
 
 
 @dataclass
@@ -62,26 +49,6 @@ class Api:
 
     def delete(self, path: str, **extra: Any) -> Reply:
         return self.request("DELETE", path, **extra)
-
-
-MakeKey = Callable[..., Key]
-
-
-@pytest.fixture
-def make_key(account: Account, cli_actor: Actor) -> MakeKey:
-    def make(owner: Account | None = None, **scope: Any) -> Key:
-        for name in ("zones", "hosts", "record_types", "networks"):
-            if name in scope:
-                scope[name] = tuple(scope[name])
-        key, secret = apikey_create(account=owner or account, scope=Scope(**scope), actor=cli_actor)
-        return Key(key, secret)
-
-    return make
-
-
-@pytest.fixture
-def key(make_key: MakeKey) -> Key:
-    return make_key()
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ from __future__ import annotations
 import base64
 import datetime
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -18,44 +16,15 @@ from django.utils import timezone
 from ipam.models import Allocation, Event, Pool, Request
 from ipam.services import prefix_allocate, ptr_set, request_file
 from panel.actors import Actor
-from panel.apikeys import Scope, apikey_create, apikey_revoke
+from panel.apikeys import apikey_revoke
 from panel.models import Account, ApiKey
+from tests.apikeys import Key, MakeKey
 from zones.models import RRset, Zone
 from zones.services import account_create, zone_create
 
 BASE = "/api/ipam"
 REVERSE = "8.b.d.0.1.0.0.2.ip6.arpa"
 CLIENT = "192.0.2.50"
-
-
-@dataclass
-class Key:
-    key: ApiKey
-    secret: str
-
-    @property
-    def basic(self) -> str:
-        return "Basic " + base64.b64encode(f"{self.key.key_id}:{self.secret}".encode()).decode()
-
-
-MakeKey = Callable[..., Key]
-
-
-@pytest.fixture
-def make_key(account: Account, cli_actor: Actor) -> MakeKey:
-    def make(owner: Account | None = None, **scope: Any) -> Key:
-        for name in ("zones", "hosts", "record_types", "networks"):
-            if name in scope:
-                scope[name] = tuple(scope[name])
-        key, secret = apikey_create(account=owner or account, scope=Scope(**scope), actor=cli_actor)
-        return Key(key, secret)
-
-    return make
-
-
-@pytest.fixture
-def key(make_key: MakeKey) -> Key:
-    return make_key()
 
 
 def call(
