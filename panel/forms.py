@@ -37,10 +37,9 @@ class OtpTokenForm(PanelForm):
         return "".join(str(self.cleaned_data["token"]).split())
 
 
-class ZoneCreateForm(PanelForm):
-    name = forms.CharField(
-        label="Zone name", max_length=253, widget=forms.TextInput(attrs={"placeholder": "example.com"})
-    )
+class AccountChoiceForm(PanelForm):
+    """A form acting for one of the person's accounts: the choice is hidden when they have only one."""
+
     account = forms.ModelChoiceField(queryset=Account.objects.none(), empty_label=None)
 
     def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
@@ -51,6 +50,12 @@ class ZoneCreateForm(PanelForm):
         if accounts.count() == 1:
             field.widget = forms.HiddenInput()
             field.initial = accounts.first()
+
+
+class ZoneCreateForm(AccountChoiceForm):
+    name = forms.CharField(
+        label="Zone name", max_length=253, widget=forms.TextInput(attrs={"placeholder": "example.com"})
+    )
 
 
 class RecordAddForm(PanelForm):
@@ -110,9 +115,8 @@ class DynDNSHostForm(PanelForm):
     host = forms.CharField(label="Host", max_length=253, help_text="Relative to the zone, e.g. home; @ for the apex.")
 
 
-class ApiKeyForm(PanelForm):
+class ApiKeyForm(AccountChoiceForm):
     label = forms.CharField(label="Label", max_length=200, required=False, help_text="What or who uses it.")
-    account = forms.ModelChoiceField(queryset=Account.objects.none(), empty_label=None)
     zones = forms.CharField(label="Zones", required=False, help_text="One per line or comma-separated; empty: all.")
     hosts = forms.CharField(label="Hosts", required=False, help_text="Patterns like _acme-challenge.*; empty: all.")
     record_types = forms.CharField(label="Record types", required=False, help_text="e.g. TXT; empty: all.")
@@ -121,15 +125,6 @@ class ApiKeyForm(PanelForm):
     expires = forms.DateField(
         label="Expires", required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Empty: never."
     )
-
-    def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["account"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = accounts
-        if accounts.count() == 1:
-            field.widget = forms.HiddenInput()
-            field.initial = accounts.first()
 
     def list_of(self, name: str) -> tuple[str, ...]:
         text = self.cleaned_data.get(name) or ""
@@ -144,20 +139,10 @@ class ApiKeyForm(PanelForm):
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-class SpaceRequestForm(PanelForm):
-    account = forms.ModelChoiceField(queryset=Account.objects.none(), empty_label=None)
+class SpaceRequestForm(AccountChoiceForm):
     family = forms.TypedChoiceField(label="Family", choices=[(6, "IPv6"), (4, "IPv4")], coerce=int)
     length = forms.IntegerField(label="Prefix length", min_value=1, max_value=128, initial=48)
     purpose = forms.CharField(label="What is it for?", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
-
-    def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["account"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = accounts
-        if accounts.count() == 1:
-            field.widget = forms.HiddenInput()
-            field.initial = accounts.first()
 
 
 class PtrForm(PanelForm):
