@@ -80,11 +80,11 @@ def _create_database(url: str) -> None:
 
 
 def _measure(size: int, samples: int, *, reload: bool = True) -> dict[str, Any]:
+    from accounts.actors import Actor
+    from accounts.models import Account
     from ipam.models import Pool
     from ipam.selectors import pool_utilisation
     from ipam.services import prefix_allocate
-    from panel.actors import Actor
-    from panel.models import Account
 
     account = _reset() if reload else Account.objects.get(name="bench")
     load_seconds = _load(size, account) if reload else 0.0
@@ -108,7 +108,7 @@ def _measure(size: int, samples: int, *, reload: bool = True) -> dict[str, Any]:
 def _reset() -> Any:
     from django.db import connection
 
-    from panel.models import Account
+    from accounts.models import Account
 
     tables = ["ipam_event", "ipam_request", "ipam_freeblock", "ipam_allocation", "ipam_pool"]
     with connection.cursor() as cursor:
@@ -126,10 +126,10 @@ def _load(size: int, account: Any) -> float:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from accounts.actors import Actor
     from ipam.models import FreeBlock
     from ipam.prefixes import decompose, prefix_parse
     from ipam.services import pool_create
-    from panel.actors import Actor
 
     started = time.perf_counter()
     outer = prefix_parse(POOL)

@@ -157,10 +157,10 @@ class _Api:
 
 
 def _measure(args: argparse.Namespace, servers: dict[str, Any], port: int) -> list[dict[str, Any]]:
-    from panel.actors import Actor
+    from accounts.actors import Actor
+    from accounts.services import account_create
     from zones.models import Nameserver
     from zones.push.services import nameserver_create
-    from zones.services import account_create
     from zones.tasks import push_zone
 
     actor = Actor.cli("benchmark")

@@ -14,9 +14,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from accounts.actors import Interface
+from accounts.models import Account
 from ipam.prefixes import Block
-from panel.actors import Interface
-from panel.models import Account
 
 
 class Family(models.IntegerChoices):

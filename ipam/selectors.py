@@ -8,11 +8,11 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 
+from accounts.models import Account, ApiKey
+from accounts.selectors import apikey_allows_reverse_record
 from ipam import reverse
 from ipam.models import Allocation, Pool, Status
 from ipam.prefixes import BITS, address_parse, key
-from panel.apikeys import apikey_allows_reverse_record
-from panel.models import Account, ApiKey
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,12 @@ import dns.name
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from accounts.actors import Actor
+from accounts.models import Account, ApiKey
+from accounts.selectors import apikey_account_wide, apikey_allows_reverse_record
 from ipam import reverse
 from ipam.models import Allocation, Event, Family, FreeBlock, Pool, Request, RequestStatus, Status
 from ipam.prefixes import BITS, Block, PrefixError, address_parse, buddy_candidates, carve, key, prefix_parse
-from panel.actors import Actor
-from panel.apikeys import apikey_account_wide, apikey_allows_reverse_record
-from panel.models import Account, ApiKey
 from zones.models import Zone
 from zones.services import ApplyResult, Operation, Replace, zone_apply
 
@@ -536,7 +536,7 @@ def ptr_set(
     """Set (or with no hostname, remove) the PTR record of one address inside `allocation`.
 
     With `key` (the API key the actor uses): a writable key of the allocation's account, whose scope allows a PTR at
-    that name of that reverse zone (`panel.apikeys.apikey_allows_reverse_record`).
+    that name of that reverse zone (`accounts.selectors.apikey_allows_reverse_record`).
     """
     _key_may_write(key, allocation.account)
     family, value = _address(address)

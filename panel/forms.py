@@ -8,8 +8,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from accounts.models import Account
 from ipam.models import Pool
-from panel.models import Account
 
 COMMON_TYPES = ["A", "AAAA", "CNAME", "MX", "TXT", "SRV", "CAA", "NS", "PTR", "SSHFP", "TLSA", "DS", "ANAME"]
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
-from panel.models import Account, ApiKey
+from accounts.models import Account, ApiKey
 from zones.models import Change, Nameserver, Record, RRset, Zone, ZoneSync
 
 if TYPE_CHECKING:

@@ -34,9 +34,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "panel",
+    "accounts",
     "zones",
     "ipam",
+    "panel",
 ]
 
 MIDDLEWARE = [
@@ -192,7 +193,7 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Account API keys (HTTP Basic key:secret, or a bearer token from POST /login) serve the DNS and IPAM APIs.
-    "DEFAULT_AUTHENTICATION_CLASSES": ["panel.apikeys.ApiKeyAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_RATES": {

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from panel.actors import Actor
-from panel.apikeys import Scope, apikey_create
-from panel.models import Account, ApiKey
+from accounts.actors import Actor
+from accounts.models import Account, ApiKey
+from accounts.services import Scope, apikey_create
 
 
 @dataclass

@@ -8,10 +8,11 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from panel.actors import Actor, Interface
-from panel.models import Account
+from accounts.actors import Actor, Interface
+from accounts.models import Account
+from accounts.services import account_create
 from zones.models import Zone
-from zones.services import account_create, zone_create, zone_set_api_password
+from zones.services import zone_create, zone_set_api_password
 
 API_PASSWORD = "correct horse battery"
 # make_key and key: API keys for every API that takes them.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from panel.actors import Actor
+from accounts.actors import Actor
 from zones.models import Zone
 from zones.services import zone_delete
 

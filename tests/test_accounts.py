@@ -6,6 +6,8 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
+from accounts.models import Account
+from accounts.services import AccountError, account_create
 from zones.models import Zone
 
 
@@ -59,3 +61,16 @@ def test_demo_setup_is_idempotent_and_gives_a_working_zone_and_login(db, monkeyp
     zone = Zone.objects.get(name="example.test")
     assert zone.account.name == "demo"
     assert authenticate(username="demo", password="demo-panel-password") is not None
+
+
+def test_an_account_name_is_unique_and_a_slug(account, cli_actor):
+    with pytest.raises(AccountError, match="exists already"):
+        account_create(name="acme", actor=cli_actor)
+    with pytest.raises(AccountError, match=r"slug|letters"):
+        account_create(name="no spaces here", actor=cli_actor)
+    assert list(Account.objects.values_list("name", flat=True)) == ["acme"]
+
+
+def test_account_create_command_reports_a_taken_name(account):
+    with pytest.raises(CommandError, match="exists already"):
+        call_command("account_create", "acme", stdout=io.StringIO())

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from panel.actors import Interface
-from panel.models import Account
+from accounts.actors import Interface
+from accounts.models import Account
 
 
 class Zone(models.Model):
@@ -149,7 +149,7 @@ class DynDNSHost(models.Model):
 
     zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="dyndns_hosts")
     host = models.CharField(max_length=253, help_text="Relative to the zone apex, '@' for the apex; lower-case.")
-    # Salted SHA-256 of a 32-byte random password, as for API keys (panel.apikeys).
+    # Salted SHA-256 of a 32-byte random password, as for API keys (accounts.secrets).
     password_hash = models.CharField(max_length=200)
     created = models.DateTimeField(auto_now_add=True)
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 
-from panel.models import Account
 from zones.models import Record, Zone
 
 # Hashed once per process: an unknown zone costs the same hash as a known one, so timing does not reveal which exist.
@@ -37,10 +36,6 @@ def zone_records(*, zone: Zone) -> list[RecordRow]:
 
 def zone_by_name(name: str) -> Zone | None:
     return Zone.objects.filter(name=name).select_related("account").first()
-
-
-def account_by_name(name: str) -> Account | None:
-    return Account.objects.filter(name=name).first()
 
 
 def zone_api_password_matches(*, zone: Zone | None, password: str) -> bool:

@@ -19,13 +19,12 @@ import dns.tokenizer
 import dns.zonefile
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from panel.actors import Actor
-from panel.models import Account
+from accounts.actors import Actor
+from accounts.models import Account
 from zones import records
 from zones.models import Change, Record, RRset, Zone
 from zones.records import RecordError
@@ -437,19 +436,6 @@ def zone_serial_raise(*, zone: Zone, above: int, actor: Actor) -> None:
 
 
 # --- zones and accounts ------------------------------------------------------------------------------------------
-
-
-def account_create(*, name: str, actor: Actor, display_name: str = "") -> Account:
-    if Account.objects.filter(name=name).exists():
-        raise ZoneError(f"the account {name} exists already")
-    account = Account(name=name, display_name=display_name)
-    try:
-        account.full_clean()
-    except ValidationError as exc:
-        raise ZoneError("; ".join(exc.messages)) from None
-    account.save()
-    log.info("account %s created by %s", name, actor.label)
-    return account
 
 
 def zone_create(*, name: str, account: Account, actor: Actor, default_ttl: int | None = None) -> Zone:

@@ -7,8 +7,8 @@ from typing import Any
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 
+from accounts.authentication import ApiKeyAuthentication
 from ipam.api.serializers import IpamErrorSerializer
-from panel.apikeys import ApiKeyAuthentication
 
 
 class IpamSchema(AutoSchema):

@@ -4,7 +4,7 @@ manage their reverse DNS. Views parse, call a service or selector, and render; e
 
 Customers authenticate with an API key of their account, as on /dns/v2 (HTTP Basic key:secret, or a bearer token from
 POST /login; the key acts for its account, within its read-only flag, client networks, expiry and scope: see
-`panel.apikeys.apikey_allows_reverse_record`), or with their panel session. The staff operations (pools, release,
+`accounts.selectors.apikey_allows_reverse_record`), or with their panel session. The staff operations (pools, release,
 approve, decline) take a staff user's panel session only: an API key is never staff.
 """
 
@@ -25,15 +25,16 @@ from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.actors import Actor, Interface
+from accounts.authentication import ApiKeyAuthentication, KeyWritePermission, request_key
+from accounts.models import Account, ApiKey
+from accounts.net import client_address
+from accounts.selectors import apikey_actor
 from ipam import selectors, services
 from ipam.api import serializers as s
 from ipam.api.schema import IpamSchema
 from ipam.models import Allocation, Pool, Request
 from ipam.services import IpamError, OutOfScope, Unavailable
-from panel.actors import Actor, Interface
-from panel.apikeys import ApiKeyAuthentication, KeyWritePermission, apikey_actor, request_key
-from panel.models import Account, ApiKey
-from panel.net import client_address
 from zones.api.throttling import KeyThrottle
 
 ERRORS = {

@@ -27,8 +27,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.net import client_address
 from panel.forms import OtpTokenForm
-from panel.net import client_address
 
 PENDING = "panel_pending_login"
 PENDING_LIFETIME = 300  # seconds between the password and the code

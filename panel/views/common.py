@@ -11,9 +11,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.actors import Actor, Interface
+from accounts.net import client_address
 from panel import selectors
-from panel.actors import Actor, Interface
-from panel.net import client_address
 from zones.models import Zone
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])

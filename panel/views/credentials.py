@@ -15,8 +15,9 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.selectors import apikey_active
+from accounts.services import ApiKeyError, Scope, apikey_create, apikey_revoke
 from panel import forms, selectors
-from panel.apikeys import ApiKeyError, Scope, apikey_active, apikey_create, apikey_revoke
 from panel.views.common import actor_of, page, public_url, zone_or_404
 from zones.dyndns.services import dyndns_password_delete, dyndns_password_set
 from zones.models import DynDNSHost, Zone

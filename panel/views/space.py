@@ -12,13 +12,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
+from accounts.models import Account
 from ipam import reverse, selectors, services
 from ipam.models import Allocation, Pool, Request, RequestStatus, Status
 from ipam.prefixes import PrefixError, address_parse, key, prefix_parse
 from ipam.services import IpamError
 from panel import forms
 from panel import selectors as panel_selectors
-from panel.models import Account
 from panel.views.common import actor_of, page, staff_required
 from zones.models import Zone
 

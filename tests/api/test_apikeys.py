@@ -6,8 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from panel.apikeys import ApiKeyError, Scope, apikey_create, apikey_revoke, apikey_verify, token_issue, token_verify
-from panel.models import ApiKey
+from accounts.models import ApiKey
+from accounts.selectors import apikey_verify, token_verify
+from accounts.services import ApiKeyError, Scope, apikey_create, apikey_revoke, token_issue
 
 
 def test_the_secret_is_stored_only_as_a_salted_hash(key):

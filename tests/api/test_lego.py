@@ -22,13 +22,13 @@ from pathlib import Path
 
 import pytest
 
-from panel.actors import Actor, Interface
-from panel.apikeys import Scope, apikey_create
+from accounts.actors import Actor, Interface
+from accounts.services import Scope, account_create, apikey_create
 from tests.push.conftest import forget_zones, register
 from tests.push.servers import Nameserver as Server
 from tests.push.servers import bind_server, free_port
 from zones.models import Change, Nameserver, Zone
-from zones.services import account_create, zone_create
+from zones.services import zone_create
 
 DOMAIN = "www.example.com"
 CHALLENGE_HOST = "_acme-challenge.www"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from panel.apikeys import apikey_revoke
+from accounts.services import apikey_revoke
 
 
 def login(api_as, key, grant="client_credentials", authorization=None):

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from panel.actors import Actor
-from panel.apikeys import Scope, apikey_create
+from accounts.actors import Actor
+from accounts.services import Scope, account_create, apikey_create
 from zones.models import Zone
 from zones.selectors import zone_records
-from zones.services import account_create, zone_create
+from zones.services import zone_create
 
 ROOT = Path(__file__).resolve().parents[2]
 OCTODNS3 = ROOT / ".venv" / "clients" / "octodns3"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from panel.actors import Actor
-from panel.apikeys import Scope, apikey_create
+from accounts.actors import Actor
+from accounts.services import Scope, account_create, apikey_create
 from zones.api.throttling import AddressThrottle, KeyThrottle, ZoneThrottle
-from zones.services import account_create, zone_create
+from zones.services import zone_create
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 # Checks left out, and why:

@@ -7,7 +7,7 @@ import base64
 import pytest
 from django.test import Client
 
-from panel.apikeys import Scope, apikey_create, token_issue
+from accounts.services import Scope, apikey_create, token_issue
 from zones.dyndns.services import dyndns_password_set
 from zones.models import Change
 from zones.selectors import zone_records

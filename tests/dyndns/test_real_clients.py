@@ -9,11 +9,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from panel.actors import Actor
-from panel.apikeys import Scope, apikey_create
+from accounts.actors import Actor
+from accounts.services import Scope, account_create, apikey_create
 from zones.models import Zone
 from zones.selectors import zone_records
-from zones.services import account_create, zone_create
+from zones.services import zone_create
 
 
 @pytest.fixture

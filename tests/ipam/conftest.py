@@ -7,10 +7,10 @@ import ipaddress
 
 import pytest
 
+from accounts.actors import Actor
 from ipam.models import Allocation, FreeBlock, Pool
 from ipam.prefixes import Block, from_key
 from ipam.services import pool_create
-from panel.actors import Actor
 
 
 @pytest.fixture

@@ -14,6 +14,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accounts.actors import Actor
+from accounts.models import Account
 from ipam import services
 from ipam.models import Allocation, Pool, Status
 from ipam.prefixes import Block, prefix_parse
@@ -27,8 +29,6 @@ from ipam.services import (
     prefix_release,
     prefix_reserve,
 )
-from panel.actors import Actor
-from panel.models import Account
 from tests.ipam.conftest import assert_pool_consistent
 
 # Small pools, so that the model can try every aligned block; one IPv6 pool high in the address space, so that the

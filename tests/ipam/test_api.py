@@ -8,12 +8,13 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from accounts.actors import Actor
+from accounts.models import Account
+from accounts.services import account_create
 from ipam.models import Allocation, Pool, Request
 from ipam.services import prefix_allocate
-from panel.actors import Actor
-from panel.models import Account
 from zones.models import Zone
-from zones.services import account_create, zone_create
+from zones.services import zone_create
 
 BASE = "/api/ipam"
 

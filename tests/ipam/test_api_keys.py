@@ -13,14 +13,14 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from accounts.actors import Actor
+from accounts.models import Account, ApiKey
+from accounts.services import account_create, apikey_revoke
 from ipam.models import Allocation, Event, Pool, Request
 from ipam.services import prefix_allocate, ptr_set, request_file
-from panel.actors import Actor
-from panel.apikeys import apikey_revoke
-from panel.models import Account, ApiKey
 from tests.apikeys import Key, MakeKey
 from zones.models import RRset, Zone
-from zones.services import account_create, zone_create
+from zones.services import zone_create
 
 BASE = "/api/ipam"
 REVERSE = "8.b.d.0.1.0.0.2.ip6.arpa"

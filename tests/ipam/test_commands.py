@@ -8,8 +8,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from accounts.models import Account
 from ipam.models import Allocation, Event, Pool
-from panel.models import Account
 
 
 def run(*args: str) -> str:

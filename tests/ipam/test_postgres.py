@@ -9,11 +9,11 @@ from collections.abc import Callable
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from accounts.actors import Actor
+from accounts.models import Account
 from ipam.models import Allocation, Pool
 from ipam.prefixes import Block, prefix_parse
 from ipam.services import Strategy, pool_create, prefix_allocate
-from panel.actors import Actor
-from panel.models import Account
 from tests.ipam.conftest import assert_pool_consistent
 
 THREADS = 32

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from accounts.actors import Actor, Interface
+from accounts.models import Account
+from accounts.services import account_create
 from ipam.models import Allocation, Event, Pool
 from ipam.reverse import ptr_records
 from ipam.services import IpamError, pool_create, prefix_allocate, prefix_release, ptr_set, reverse_delegate
-from panel.actors import Actor, Interface
-from panel.models import Account
 from zones.models import Change, Zone
 from zones.selectors import zone_records
-from zones.services import account_create, zone_create
+from zones.services import zone_create
 
 V6_ZONE = "8.b.d.0.1.0.0.2.ip6.arpa"
 V4_ZONE = "100.51.198.in-addr.arpa"

@@ -7,6 +7,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from accounts.actors import Actor
+from accounts.models import Account
 from ipam.models import Allocation, Event, FreeBlock, Pool, RequestStatus, Status
 from ipam.selectors import account_utilisation, pool_utilisation
 from ipam.services import (
@@ -23,8 +25,6 @@ from ipam.services import (
     request_decline,
     request_file,
 )
-from panel.actors import Actor
-from panel.models import Account
 from tests.ipam.conftest import assert_pool_consistent
 
 

@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 
-from panel.actors import Actor
-from panel.models import Account
+from accounts.actors import Actor
+from accounts.models import Account
 from tests.conftest import API_PASSWORD
 from zones import selectors
 from zones.models import Zone

@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth.hashers import MD5PasswordHasher, check_password
 from django.test import override_settings
 
-from panel.actors import Actor
-from panel.models import Account
+from accounts.actors import Actor
+from accounts.models import Account
 from tests.conftest import API_PASSWORD
 from tests.legacy.conftest import OTHER_PASSWORD, Api, records_of, rrset
 from zones.models import Zone

@@ -17,7 +17,7 @@ from octodns.manager import Manager
 from octodns_mythicbeasts import MythicBeastsProvider
 from yarl import URL
 
-from panel.actors import Actor
+from accounts.actors import Actor
 from tests.legacy.conftest import records_of, rrset
 from zones.models import Zone
 from zones.services import zone_set_api_password

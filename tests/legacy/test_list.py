@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from panel.actors import Actor
-from panel.models import Account
+from accounts.actors import Actor
+from accounts.models import Account
 from tests.legacy.conftest import NS_LINES, Api
 from zones.models import Zone
 from zones.services import zone_create, zone_set_api_password

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from accounts.actors import Actor
+from accounts.models import Account
+from accounts.services import Scope, apikey_create
 from ipam.models import Allocation
 from ipam.services import request_file
-from panel.actors import Actor
-from panel.apikeys import Scope, apikey_create
-from panel.models import Account
 from zones.models import Zone
 
 ZONE_PAGES = [

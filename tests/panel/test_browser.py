@@ -22,13 +22,14 @@ import pytest
 from django.contrib.auth.models import User
 from django_otp.oath import TOTP
 
+from accounts.actors import Actor
+from accounts.services import account_create
 from ipam.models import Request
 from ipam.services import pool_create
-from panel.actors import Actor
 from tests.panel.conftest import PASSWORD
 from zones.models import Zone
 from zones.selectors import zone_records
-from zones.services import account_create, zone_create
+from zones.services import zone_create
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test itself are safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

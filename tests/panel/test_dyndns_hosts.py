@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.test import Client
 
-from panel.actors import Actor
+from accounts.actors import Actor
 from zones.dyndns.services import dyndns_password_set
 from zones.models import Zone
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from panel.actors import Actor
+from accounts.actors import Actor
 from zones.models import Change, Zone
 from zones.selectors import zone_import_diff, zone_records
 from zones.services import Add, Delete, Replace, ZoneError, zone_apply, zone_restore

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client, override_settings
 
+from accounts.actors import Actor
+from accounts.models import Account
 from ipam.models import Allocation, Pool, Request
 from ipam.services import request_file
-from panel.actors import Actor
-from panel.models import Account
 from tests.conftest import API_PASSWORD
 from zones.models import Zone
 from zones.selectors import zone_records

@@ -10,7 +10,7 @@ from django.db.models import F
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from panel.actors import Actor
+from accounts.actors import Actor
 from zones.models import Change, Record, RRset, Zone
 from zones.selectors import zone_records
 from zones.services import Add, zone_apply

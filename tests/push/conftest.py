@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from panel.actors import Actor
+from accounts.actors import Actor
 from tests.push.servers import Nameserver as Server
 from tests.push.servers import bind_server, knot_server
 from zones.models import Nameserver, Zone

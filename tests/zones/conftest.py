@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import pytest
 from django.db import connection
 
-from panel.actors import Actor
+from accounts.actors import Actor
 from zones.models import RRset, Zone
 from zones.services import ApplyResult, Operation, zone_apply
 

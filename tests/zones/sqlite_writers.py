@@ -16,10 +16,11 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from panel.actors import Actor  # noqa: E402
+from accounts.actors import Actor  # noqa: E402
+from accounts.services import account_create  # noqa: E402
 from zones import selectors  # noqa: E402
 from zones.models import Zone  # noqa: E402
-from zones.services import Add, Operation, Replace, account_create, zone_apply, zone_create  # noqa: E402
+from zones.services import Add, Operation, Replace, zone_apply, zone_create  # noqa: E402
 
 WRITERS = 16
 ROUNDS = 10

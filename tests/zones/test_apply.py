@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
-from panel.actors import Actor, Interface
+from accounts.actors import Actor, Interface
 from tests.zones.conftest import Apply, errors, records_at, zone_state
 from zones.models import Change, Zone
 from zones.services import Add, Delete, Replace, zone_apply

@@ -11,8 +11,8 @@ from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from panel.actors import Actor
-from panel.models import Account
+from accounts.actors import Actor
+from accounts.models import Account
 from tests.zones.conftest import records_at, zone_state
 from zones import records
 from zones.models import Change, Zone

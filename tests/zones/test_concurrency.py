@@ -15,8 +15,8 @@ import pytest
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
-from panel.actors import Actor, Interface
-from panel.models import Account
+from accounts.actors import Actor, Interface
+from accounts.models import Account
 from zones import selectors
 from zones.models import Change, Record, RRset, Zone
 from zones.services import Add, Replace, ZoneError, zone_apply, zone_create

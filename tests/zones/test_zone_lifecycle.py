@@ -7,20 +7,11 @@ import datetime
 import pytest
 from django.contrib.auth.hashers import check_password
 
-from panel.actors import Actor
-from panel.models import Account
+from accounts.actors import Actor
+from accounts.models import Account
 from tests.zones.conftest import records_at, zone_state
 from zones.models import Change, Record, RRset, Zone
-from zones.services import (
-    Add,
-    ZoneError,
-    account_create,
-    serial_next,
-    zone_apply,
-    zone_create,
-    zone_delete,
-    zone_set_api_password,
-)
+from zones.services import Add, ZoneError, serial_next, zone_apply, zone_create, zone_delete, zone_set_api_password
 
 
 def test_a_new_zone_has_the_providers_soa_and_apex_ns_set(account: Account, cli_actor: Actor, settings) -> None:
@@ -132,11 +123,3 @@ def test_a_weak_or_malformed_api_password_is_refused(zone: Zone, cli_actor: Acto
         zone_set_api_password(zone=zone, password=password, actor=cli_actor)
     zone.refresh_from_db()
     assert zone.api_password == stored
-
-
-def test_an_account_name_is_unique_and_a_slug(account: Account, cli_actor: Actor) -> None:
-    with pytest.raises(ZoneError, match="exists already"):
-        account_create(name="acme", actor=cli_actor)
-    with pytest.raises(ZoneError, match=r"slug|letters"):
-        account_create(name="no spaces here", actor=cli_actor)
-    assert list(Account.objects.values_list("name", flat=True)) == ["acme"]

@@ -11,7 +11,7 @@ _VERBS = {"GET": "read", "POST": "add", "PUT": "replace", "DELETE": "delete"}
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
-    target_class = "panel.apikeys.ApiKeyAuthentication"
+    target_class = "accounts.authentication.ApiKeyAuthentication"
     name = ["apiKeyBasic", "apiKeyBearer"]
 
     def get_security_requirement(self, auto_schema: Any) -> list[dict[str, list[Any]]]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from panel.apikeys import apikey_allows_record, apikey_allows_zone
-from panel.models import ApiKey
+from accounts.models import ApiKey
+from accounts.selectors import apikey_allows_record, apikey_allows_zone
 from zones import records
 from zones.models import Nameserver, Record, Zone, ZoneSync
 from zones.records import RecordError

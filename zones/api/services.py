@@ -12,9 +12,9 @@ from typing import Any
 
 from django.db import transaction
 
-from panel.actors import Actor
-from panel.apikeys import apikey_allows_record
-from panel.models import ApiKey
+from accounts.actors import Actor
+from accounts.models import ApiKey
+from accounts.selectors import apikey_allows_record
 from zones import records
 from zones.api import codec
 from zones.api.selectors import GENERATED, RRsets, rrsets_matching, rrsets_visible

@@ -8,8 +8,8 @@ from typing import Any
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
-from panel.models import ApiKey
-from panel.net import client_address
+from accounts.models import ApiKey
+from accounts.net import client_address
 
 
 class KeyThrottle(SimpleRateThrottle):

@@ -18,18 +18,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
-from panel.actors import Actor, Interface
-from panel.apikeys import (
+from accounts.actors import Actor, Interface
+from accounts.authentication import credentials_from_basic
+from accounts.models import ApiKey
+from accounts.net import client_address
+from accounts.selectors import (
     apikey_actor,
     apikey_allows_address,
     apikey_allows_record,
     apikey_restricted_to_records,
     apikey_verify,
-    credentials_from_basic,
-    token_issue,
 )
-from panel.models import ApiKey
-from panel.net import client_address
+from accounts.services import token_issue
 from zones import selectors as zone_selectors
 from zones.api import codec, serializers
 from zones.api.media import MASTER_FILE, AcceptHeaderNegotiation, MasterFileParser, MasterFileRenderer

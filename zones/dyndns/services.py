@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 
-from panel.actors import Actor
-from panel.apikeys import secret_hash, secret_matches
+from accounts.actors import Actor
+from accounts.secrets import secret_hash, secret_matches
 from zones import records
 from zones.api.selectors import rrsets_matching
 from zones.models import DynDNSHost, Zone

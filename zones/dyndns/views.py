@@ -16,18 +16,17 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from panel.actors import Actor, Interface
-from panel.apikeys import (
+from accounts.actors import Actor, Interface
+from accounts.authentication import bearer_token, credentials_from_basic
+from accounts.models import ApiKey
+from accounts.net import IPAddress, client_address
+from accounts.selectors import (
     apikey_allows_address,
     apikey_allows_record,
     apikey_allows_zone,
     apikey_verify,
-    bearer_token,
-    credentials_from_basic,
     token_verify,
 )
-from panel.models import ApiKey
-from panel.net import IPAddress, client_address
 from zones import records
 from zones.api.selectors import zone_for_fqdn
 from zones.dyndns.services import HostUpdate, dyndns_host_update, dyndns_password_host

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import dns.name
 
-from panel.net import IPAddress
+from accounts.net import IPAddress
 from zones import records
 from zones.records import RecordError
 from zones.services import Add, Delete, Operation, Replace

@@ -11,8 +11,8 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
-from panel.actors import Actor, Interface
-from panel.net import IPAddress, client_address
+from accounts.actors import Actor, Interface
+from accounts.net import IPAddress, client_address
 from zones import records, selectors
 from zones.legacy import throttle
 from zones.legacy.commands import Context, Parsed, parse

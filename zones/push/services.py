@@ -24,7 +24,7 @@ import dns.rdatatype
 from django.db import IntegrityError
 from django.utils import timezone
 
-from panel.actors import Actor
+from accounts.actors import Actor
 from zones import records
 from zones.models import Change, Nameserver, Record, Zone, ZoneSync
 from zones.push import control, transport

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from accounts.models import Account
 from ipam.selectors import PoolUtilisation, Usage, accounts_utilisation, pools_utilisation
-from panel.models import Account
 
 
 class Command(BaseCommand):

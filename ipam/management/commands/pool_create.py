@@ -5,8 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.actors import Actor
 from ipam.services import IpamError, pool_create
-from panel.actors import Actor
 
 
 class Command(BaseCommand):

@@ -4,11 +4,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.actors import Actor
+from accounts.models import Account
 from ipam.models import Pool
 from ipam.prefixes import PrefixError, prefix_parse
 from ipam.services import STRATEGIES, IpamError, prefix_allocate
-from panel.actors import Actor
-from panel.models import Account
 
 
 class Command(BaseCommand):

@@ -5,11 +5,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from panel.actors import Actor
-from panel.models import Account
-from panel.services import user_create
+from accounts.actors import Actor
+from accounts.models import Account
+from accounts.services import account_create, user_create
 from zones.models import Zone
-from zones.services import account_create, zone_create, zone_set_api_password
+from zones.services import zone_create, zone_set_api_password
 
 DEMO_ACCOUNT = "demo"
 DEMO_ZONE = "example.test"

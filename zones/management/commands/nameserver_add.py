@@ -6,7 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from panel.actors import Actor
+from accounts.actors import Actor
 from zones.models import Nameserver
 from zones.push.services import nameserver_create
 

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from panel.actors import Actor
-from zones.management.lookup import account_named
+from accounts.actors import Actor
+from accounts.management.lookup import account_named
 from zones.services import ZoneError, zone_create
 
 

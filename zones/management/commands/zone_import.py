@@ -5,8 +5,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from panel.actors import Actor
-from zones.management.lookup import stdin, zone_named
+from accounts.actors import Actor
+from accounts.management.lookup import stdin
+from zones.management.lookup import zone_named
 from zones.services import ZoneError, zone_import
 
 

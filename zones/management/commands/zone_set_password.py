@@ -4,8 +4,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from panel.actors import Actor
-from zones.management.lookup import password_read, zone_named
+from accounts.actors import Actor
+from accounts.management.lookup import password_read
+from zones.management.lookup import zone_named
 from zones.services import ZoneError, zone_set_api_password
 
 

@@ -4,9 +4,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from panel.actors import Actor
-from panel.services import AccountError, user_create
-from zones.management.lookup import account_named, password_read
+from accounts.actors import Actor
+from accounts.management.lookup import account_named, password_read
+from accounts.services import AccountError, user_create
 
 
 class Command(BaseCommand):

@@ -4,9 +4,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from panel.actors import Actor
-from panel.apikeys import ApiKeyError, Scope, apikey_create
-from panel.models import Account
+from accounts.actors import Actor
+from accounts.models import Account
+from accounts.services import ApiKeyError, Scope, apikey_create
 
 
 class Command(BaseCommand):

@@ -13,6 +13,7 @@ class Account(models.Model):
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "panel_account"  # created by the panel app before accounts/ existed; kept so no data moves
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -41,6 +42,7 @@ class ApiKey(models.Model):
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "panel_apikey"  # created by the panel app before accounts/ existed; kept so no data moves
         ordering = ["account", "key_id"]
 
     def __str__(self) -> str:

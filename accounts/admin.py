@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from panel.models import Account
+from accounts.models import Account
 
 
 @admin.register(Account)

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from panel.actors import Actor
-from zones.services import ZoneError, account_create
+from accounts.actors import Actor
+from accounts.services import AccountError, account_create
 
 
 class Command(BaseCommand):
@@ -18,6 +18,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             account = account_create(name=options["name"], display_name=options["display_name"], actor=Actor.cli())
-        except (ZoneError, ValueError) as exc:
+        except AccountError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"account {account.name} created")
