@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from tests.push.servers import Nameserver as Server
 from tests.push.servers import new_secret
-from tests.push.workers import QUEUE, SHARED_BROKER, Redis, Worker, publishing_to
+from tests.push.workers import QUEUE, Redis, Worker, publishing_to, shared_broker_url
 from zones.models import Change, Nameserver, Zone, ZoneSync
 from zones.services import Add, zone_apply
 from zones.tasks import push_sweep
@@ -33,10 +33,10 @@ def database_url() -> str:
 def start_worker(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
     workers: list[Worker] = []
 
-    def start(broker_url: str = SHARED_BROKER, concurrency: int = 1) -> Worker:
+    def start(broker_url: str | None = None, concurrency: int = 1) -> Worker:
         worker = Worker(
             database_url=database_url(),
-            broker_url=broker_url,
+            broker_url=broker_url or shared_broker_url(),
             log=tmp_path / f"worker{len(workers)}.log",
             concurrency=concurrency,
         )
@@ -50,9 +50,10 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
 
 @pytest.fixture
 def shared_broker() -> Iterator[str]:
-    redis.Redis.from_url(SHARED_BROKER).delete(QUEUE)  # what an earlier test left, not other processes' queues
-    with publishing_to(SHARED_BROKER):
-        yield SHARED_BROKER
+    url = shared_broker_url()
+    redis.Redis.from_url(url).delete(QUEUE)  # what an earlier test left, not other processes' queues
+    with publishing_to(url):
+        yield url
 
 
 def delivered(zone: Zone, server: Server, timeout: float = DELIVERY_TIMEOUT) -> bool:

@@ -16,10 +16,21 @@ from panel.celery import app
 from tests.push.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED_BROKER = "redis://127.0.0.1:6379/3"  # this suite's Redis database (db 3 on the shared server)
 # A queue of this process's own: parallel test processes (pytest -n 2) share the Redis database, and a worker must
 # only take tasks that refer to its own test database.
 QUEUE = f"push-tests-{os.getpid()}"
+
+
+def shared_broker_url() -> str:
+    """The Redis the worker tests share: TEST_REDIS_URL, which `make test` sets to a Redis of its own
+    (tests/services.py) or to $REDIS_URL when that is given."""
+    url = os.environ.get("TEST_REDIS_URL", "")
+    if not url:
+        raise RuntimeError(
+            "TEST_REDIS_URL is not set: run the suite with `make test` (it starts a Redis of its own unless REDIS_URL "
+            "is given), or set TEST_REDIS_URL=redis://HOST:PORT/DB"
+        )
+    return url
 
 
 class Worker:
