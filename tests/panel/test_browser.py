@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django_otp.oath import TOTP
+from playwright import sync_api
 
 from accounts.actors import Actor
 from accounts.services import account_create
@@ -33,7 +34,6 @@ from zones.services import zone_create
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test itself are safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-sync_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -46,11 +46,11 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium package (see .ci/run)")
-
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium package", pytrace=False)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
@@ -323,4 +323,4 @@ def test_the_dashboard_fits_a_phone(browser: Any, live_server: Any, world: dict[
 
 
 def test_curl_is_there() -> None:
-    assert shutil.which("curl"), "the API key test runs curl"
+    assert shutil.which("curl"), "curl is missing: run `make test`, which installs requirements/apt.txt"
