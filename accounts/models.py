@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+from accounts.actors import Interface
 
 
 class Account(models.Model):
@@ -47,3 +50,55 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"API key {self.key_id}"
+
+
+class SecurityEvent(models.Model):
+    """The account security log: one row per security-relevant write (credentials, keys, second factor, zones coming
+    and going), written in the transaction of the write it records.
+
+    `subject` names what was touched (a key id, a zone, a host, a user name, a nameserver) and `detail` holds facts
+    about it (a key's scope); neither ever holds a secret. `account_name` keeps the row readable after the account
+    is gone; staff actions on the provider's own things (nameservers) have no account.
+    """
+
+    class Action(models.TextChoices):
+        ACCOUNT_CREATED = "account_created", "account created"
+        USER_CREATED = "user_created", "user created"
+        API_PASSWORD_SET = "api_password_set", "API password set"
+        API_PASSWORD_ROTATED = "api_password_rotated", "API password rotated"
+        API_PASSWORD_REMOVED = "api_password_removed", "API password removed"
+        APIKEY_CREATED = "apikey_created", "API key created"
+        APIKEY_REVOKED = "apikey_revoked", "API key revoked"
+        DYNDNS_PASSWORD_SET = "dyndns_password_set", "Dynamic DNS password set"
+        DYNDNS_PASSWORD_DELETED = "dyndns_password_deleted", "Dynamic DNS password removed"
+        TOTP_ENABLED = "totp_enabled", "two-factor sign-in turned on"
+        TOTP_DISABLED = "totp_disabled", "two-factor sign-in turned off"
+        NAMESERVER_CREATED = "nameserver_created", "nameserver added"
+        ZONE_CREATED = "zone_created", "zone created"
+        ZONE_DELETED = "zone_deleted", "zone deleted"
+
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="security_events"
+    )
+    account_name = models.CharField(max_length=64, blank=True)
+    action = models.CharField(max_length=32, choices=Action.choices)
+    subject = models.CharField(max_length=255, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    actor = models.CharField(max_length=200)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    interface = models.CharField(max_length=10, choices=[(i.value, i.value) for i in Interface])
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [
+            # "This account's log, newest first" and "everyone's, newest first": the two pages that read it.
+            models.Index(fields=["account", "-created", "-id"], name="securityevent_account_newest"),
+            models.Index(fields=["-created", "-id"], name="securityevent_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.subject}"

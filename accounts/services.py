@@ -12,15 +12,17 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractBaseUser, AbstractUser
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.actors import Actor
-from accounts.models import Account, ApiKey
+from accounts.audit import security_event_record
+from accounts.models import Account, ApiKey, SecurityEvent
 from accounts.secrets import secret_hash
 from zones.records import RecordError, zone_name_normalize
 
@@ -63,7 +65,11 @@ def account_create(*, name: str, actor: Actor, display_name: str = "") -> Accoun
         account.full_clean()
     except ValidationError as exc:
         raise AccountError("; ".join(exc.messages)) from None
-    account.save()
+    with transaction.atomic():
+        account.save()
+        security_event_record(
+            action=SecurityEvent.Action.ACCOUNT_CREATED, actor=actor, account=account, subject=account.name
+        )
     log.info("account %s created by %s", name, actor.label)
     return account
 
@@ -94,6 +100,13 @@ def user_create(
         user = user_model.objects.create_user(username=username, email=email, password=password, is_staff=is_staff)
         if account is not None:
             account.members.add(user)
+        security_event_record(
+            action=SecurityEvent.Action.USER_CREATED,
+            actor=actor,
+            account=account,
+            subject=username,
+            detail={"staff": is_staff},
+        )
     log.info("user %s created%s by %s", username, f" in {account.name}" if account else "", actor.label)
     return user
 
@@ -104,31 +117,85 @@ def user_create(
 def apikey_create(*, account: Account, scope: Scope, actor: Actor, label: str = "") -> tuple[ApiKey, str]:
     """Create a key for `account`; return it and its secret (which is stored only hashed and cannot be shown again)."""
     secret = secrets.token_urlsafe(32)
-    key = ApiKey.objects.create(
-        account=account,
-        key_id=secrets.token_hex(8),
-        secret_hash=secret_hash(secret),
-        label=label,
-        zones=_zones(scope.zones),
-        hosts=[_host_pattern(h) for h in scope.hosts],
-        record_types=[_record_type(t) for t in scope.record_types],
-        networks=[_network(n) for n in scope.networks],
-        read_only=scope.read_only,
-        expires=scope.expires,
-    )
+    with transaction.atomic():
+        key = ApiKey.objects.create(
+            account=account,
+            key_id=secrets.token_hex(8),
+            secret_hash=secret_hash(secret),
+            label=label,
+            zones=_zones(scope.zones),
+            hosts=[_host_pattern(h) for h in scope.hosts],
+            record_types=[_record_type(t) for t in scope.record_types],
+            networks=[_network(n) for n in scope.networks],
+            read_only=scope.read_only,
+            expires=scope.expires,
+        )
+        security_event_record(
+            action=SecurityEvent.Action.APIKEY_CREATED,
+            actor=actor,
+            account=account,
+            subject=key.key_id,
+            detail=_scope_facts(key),
+        )
     log.info("API key %s created for %s by %s", key.key_id, account.name, actor.label)
     return key, secret
 
 
 def apikey_revoke(*, key: ApiKey, actor: Actor) -> None:
     key.revoked = timezone.now()
-    key.save(update_fields=["revoked"])
+    with transaction.atomic():
+        key.save(update_fields=["revoked"])
+        security_event_record(
+            action=SecurityEvent.Action.APIKEY_REVOKED, actor=actor, account=key.account, subject=key.key_id
+        )
     log.info("API key %s revoked by %s", key.key_id, actor.label)
+
+
+# --- the second factor ---------------------------------------------------------------------------------------------
+
+
+def totp_enable(*, device: TOTPDevice, actor: Actor) -> None:
+    """Confirm the person's new authenticator (they proved with a code that it works): from now on signing in asks
+    for a code. Recorded in the security log of each account the person is a member of."""
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        _totp_record(SecurityEvent.Action.TOTP_ENABLED, device.user, actor)
+    log.info("TOTP turned on for %s by %s", device.user.get_username(), actor.label)
+
+
+def totp_disable(*, user: AbstractBaseUser, actor: Actor) -> None:
+    """Remove every authenticator of `user` (the caller checked a code from the confirmed one): the password alone
+    signs in again."""
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        _totp_record(SecurityEvent.Action.TOTP_DISABLED, user, actor)
+    log.info("TOTP turned off for %s by %s", user.get_username(), actor.label)
+
+
+def _totp_record(action: SecurityEvent.Action, user: AbstractBaseUser, actor: Actor) -> None:
+    # A person's second factor guards every account they are a member of, so each account's log shows it.
+    accounts: list[Account | None] = [*Account.objects.filter(members__id=user.pk)] or [None]
+    for account in accounts:
+        security_event_record(action=action, actor=actor, account=account, subject=user.get_username())
 
 
 def token_issue(*, key: ApiKey) -> tuple[str, int]:
     """A bearer token for `key` and its lifetime in seconds. Stateless: revoking the key revokes its tokens."""
     return signing.dumps({"k": key.key_id}, salt=TOKEN_SALT), settings.API_TOKEN_LIFETIME
+
+
+def _scope_facts(key: ApiKey) -> dict[str, object]:
+    """What the key may touch, for the security log: everything about it but its secret."""
+    return {
+        "label": key.label,
+        "zones": key.zones,
+        "hosts": key.hosts,
+        "record_types": key.record_types,
+        "networks": key.networks,
+        "read_only": key.read_only,
+        "expires": key.expires.isoformat() if key.expires else None,
+    }
 
 
 def _zones(names: Iterable[str]) -> list[str]:

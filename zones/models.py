@@ -71,9 +71,14 @@ class Record(models.Model):
 
 
 class Change(models.Model):
-    """One committed change set of a zone: the journal that feeds pushes, and the audit trail people read."""
+    """One committed change set of a zone: the journal that feeds pushes, and the audit trail people read.
 
-    zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="changes")
+    The history outlives the zone: deleting a zone empties `zone` and keeps `zone_name`. Every reader selects by
+    `zone` (the id), so a zone created again under the same name starts with a journal of its own.
+    """
+
+    zone = models.ForeignKey(Zone, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes")
+    zone_name = models.CharField(max_length=253, help_text="The zone's name, kept when the zone is deleted.")
     version = models.PositiveBigIntegerField()
     serial = models.PositiveBigIntegerField()
     # Lists of {"name", "type", "ttl", "records"}: the touched RRsets as they were and as they became (absent: none).
@@ -90,7 +95,7 @@ class Change(models.Model):
         constraints = [models.UniqueConstraint(fields=["zone", "version"], name="change_unique_version")]
 
     def __str__(self) -> str:
-        return f"{self.zone_id} v{self.version}"
+        return f"{self.zone_name} v{self.version}"
 
 
 class Nameserver(models.Model):

@@ -20,11 +20,12 @@ import dns.zonefile
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from accounts.actors import Actor
-from accounts.models import Account
+from accounts.audit import security_event_record
+from accounts.models import Account, SecurityEvent
 from zones import records
 from zones.models import Change, Record, RRset, Zone
 from zones.records import RecordError
@@ -357,6 +358,7 @@ def _journal(staged: _Staged) -> Change:
     zone.save(update_fields=["version", "serial", "record_count", "updated"])
     change = Change.objects.create(
         zone=zone,
+        zone_name=zone.name,
         version=zone.version,
         serial=zone.serial,
         before=[s.as_json(n, t, original=True) for (n, t), s in changed if s.original],
@@ -431,7 +433,9 @@ def zone_serial_raise(*, zone: Zone, above: int, actor: Actor) -> None:
         locked.version += 1
         locked.serial = serial_next(above)
         locked.save(update_fields=["version", "serial", "updated"])
-        Change.objects.create(zone=locked, version=locked.version, serial=locked.serial, **_actor_fields(actor))
+        Change.objects.create(
+            zone=locked, zone_name=locked.name, version=locked.version, serial=locked.serial, **_actor_fields(actor)
+        )
     _copy_zone_fields(source=locked, target=zone)
 
 
@@ -464,6 +468,13 @@ def zone_create(*, name: str, account: Account, actor: Actor, default_ttl: int |
         result = zone_apply(zone=zone, changes=[Replace(name="@", type="NS", contents=ns)], actor=_as_staff(actor))
         if not result.ok:
             raise ZoneError("; ".join(result.errors))
+        security_event_record(
+            action=SecurityEvent.Action.ZONE_CREATED,
+            actor=actor,
+            account=account,
+            subject=zone_name,
+            detail={"default_ttl": ttl},
+        )
     return zone
 
 
@@ -495,11 +506,28 @@ def _as_staff(actor: Actor) -> Actor:
 
 
 def zone_delete(*, zone: Zone, actor: Actor) -> None:
+    """Delete the zone, its RRsets and its nameserver state. Its journal stays (`Change.zone` becomes empty, the
+    name stays): the security log's deletion row names the range of journal rows that were this zone's, so its
+    history can still be read, and a zone created again under the same name starts with none of it."""
     with transaction.atomic():
-        Zone.objects.select_for_update().filter(pk=zone.pk).delete()
+        locked = Zone.objects.select_for_update().select_related("account").filter(pk=zone.pk).first()
+        if locked is not None:
+            _zone_deletion_record(locked, actor)
+        Zone.objects.filter(pk=zone.pk).delete()
         # Creation needs no hook of its own: the first push of a zone creates it on servers that lack it.
         transaction.on_commit(lambda: zone_deprovision_enqueue(zone_name=zone.name))
     log.info("zone %s deleted by %s", zone.name, actor.label)
+
+
+def _zone_deletion_record(zone: Zone, actor: Actor) -> None:
+    journal = Change.objects.filter(zone=zone).aggregate(first=Min("id"), last=Max("id"))
+    security_event_record(
+        action=SecurityEvent.Action.ZONE_DELETED,
+        actor=actor,
+        account=zone.account,
+        subject=zone.name,
+        detail={"version": zone.version, "serial": zone.serial, "changes": [journal["first"], journal["last"]]},
+    )
 
 
 MIN_API_PASSWORD_LENGTH = 8
@@ -511,9 +539,20 @@ def zone_set_api_password(*, zone: Zone, password: str, actor: Actor) -> None:
         raise ZoneError(f"the API password must have at least {MIN_API_PASSWORD_LENGTH} characters")
     if any(ord(ch) < 0x20 for ch in password):
         raise ZoneError("the API password may not contain control characters")
+    if not password and not zone.api_password:
+        return  # off already: nothing changes, so there is nothing to record
+    action = _api_password_action(had_one=bool(zone.api_password), setting=bool(password))
     zone.api_password = make_password(password) if password else ""
-    zone.save(update_fields=["api_password", "updated"])
+    with transaction.atomic():
+        zone.save(update_fields=["api_password", "updated"])
+        security_event_record(action=action, actor=actor, account=zone.account, subject=zone.name)
     log.info("API password of %s %s by %s", zone.name, "set" if password else "removed", actor.label)
+
+
+def _api_password_action(*, had_one: bool, setting: bool) -> SecurityEvent.Action:
+    if not setting:
+        return SecurityEvent.Action.API_PASSWORD_REMOVED
+    return SecurityEvent.Action.API_PASSWORD_ROTATED if had_one else SecurityEvent.Action.API_PASSWORD_SET
 
 
 def zone_import(*, zone: Zone, text: str, actor: Actor, dry_run: bool = False) -> ApplyResult:

@@ -28,7 +28,9 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.net import client_address
+from accounts.services import totp_disable, totp_enable
 from panel.forms import OtpTokenForm
+from panel.views.common import actor_of
 
 PENDING = "panel_pending_login"
 PENDING_LIFETIME = 300  # seconds between the password and the code
@@ -167,7 +169,7 @@ def security(request: HttpRequest) -> HttpResponse:
     form = OtpTokenForm(request.POST or None)
     if confirmed is not None:
         if request.method == "POST" and form.is_valid() and confirmed.verify_token(form.cleaned_data["token"]):
-            TOTPDevice.objects.filter(user=request.user).delete()
+            totp_disable(user=confirmed.user, actor=actor_of(request))
             messages.success(request, "Two-factor sign-in is off.")
             return redirect("security")
         if request.method == "POST":
@@ -177,8 +179,7 @@ def security(request: HttpRequest) -> HttpResponse:
     if device is None:
         device = TOTPDevice.objects.create(user=request.user, name="authenticator", confirmed=False)
     if request.method == "POST" and form.is_valid() and device.verify_token(form.cleaned_data["token"]):
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
+        totp_enable(device=device, actor=actor_of(request))
         django_otp.login(request, device)
         messages.success(request, "Two-factor sign-in is on. You will be asked for a code each time you sign in.")
         return redirect("security")

@@ -90,10 +90,12 @@ def test_a_zone_default_ttl_out_of_bounds_is_refused(account: Account, cli_actor
         zone_create(name="example.net", account=account, actor=cli_actor, default_ttl=ttl)
 
 
-def test_deleting_a_zone_removes_its_rrsets_records_and_journal(zone: Zone, cli_actor: Actor) -> None:
+def test_deleting_a_zone_removes_its_rrsets_and_records_but_keeps_its_journal(zone: Zone, cli_actor: Actor) -> None:
     zone_apply(zone=zone, changes=[Add("www", "A", "192.0.2.1")], actor=cli_actor)
     zone_delete(zone=zone, actor=cli_actor)
-    assert (Zone.objects.count(), RRset.objects.count(), Record.objects.count(), Change.objects.count()) == (0, 0, 0, 0)
+    assert (Zone.objects.count(), RRset.objects.count(), Record.objects.count()) == (0, 0, 0)
+    kept = list(Change.objects.order_by("version").values_list("zone_id", "zone_name", "version"))
+    assert kept == [(None, "example.com", 1), (None, "example.com", 2)]
 
 
 def test_deleting_a_zone_leaves_other_zones_alone(zone: Zone, other_account: Account, cli_actor: Actor) -> None:

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.actors import Actor
+from accounts.audit import security_event_record
+from accounts.models import SecurityEvent
 from accounts.secrets import secret_hash, secret_matches
 from zones import records
 from zones.api.selectors import rrsets_matching
@@ -104,17 +106,41 @@ def dyndns_password_set(*, zone: Zone, host: str, actor: Actor) -> str:
     except RecordError as exc:
         raise ValueError(str(exc)) from None
     password = secrets.token_urlsafe(24)
-    DynDNSHost.objects.update_or_create(zone=zone, host=name, defaults={"password_hash": secret_hash(password)})
+    with transaction.atomic():
+        _, created = DynDNSHost.objects.update_or_create(
+            zone=zone, host=name, defaults={"password_hash": secret_hash(password)}
+        )
+        security_event_record(
+            action=SecurityEvent.Action.DYNDNS_PASSWORD_SET,
+            actor=actor,
+            account=zone.account,
+            subject=_fqdn(name, zone),
+            detail={"zone": zone.name, "host": name, "replaced": not created},
+        )
     log.info("Dynamic DNS password for %s in %s set by %s", name, zone.name, actor.label)
     return password
 
 
 def dyndns_password_delete(*, zone: Zone, host: str, actor: Actor) -> bool:
     """Remove the host's Dynamic DNS password (its records stay); False if it had none."""
-    deleted, _ = DynDNSHost.objects.filter(zone=zone, host=host).delete()
+    with transaction.atomic():
+        deleted, _ = DynDNSHost.objects.filter(zone=zone, host=host).delete()
+        if deleted:
+            security_event_record(
+                action=SecurityEvent.Action.DYNDNS_PASSWORD_DELETED,
+                actor=actor,
+                account=zone.account,
+                subject=_fqdn(host, zone),
+                detail={"zone": zone.name, "host": host},
+            )
     if deleted:
         log.info("Dynamic DNS password for %s in %s removed by %s", host, zone.name, actor.label)
     return bool(deleted)
+
+
+def _fqdn(host: str, zone: Zone) -> str:
+    """The host's fully qualified name: the user name a router signs in with."""
+    return zone.name if host == "@" else f"{host}.{zone.name}"
 
 
 def dyndns_password_host(*, zone: Zone, host: str, password: str) -> DynDNSHost | None:

@@ -21,10 +21,12 @@ import dns.rdata
 import dns.rdataclass
 import dns.rdataset
 import dns.rdatatype
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.actors import Actor
+from accounts.audit import security_event_record
+from accounts.models import SecurityEvent
 from zones import records
 from zones.models import Change, Nameserver, Record, Zone, ZoneSync
 from zones.push import control, transport
@@ -524,7 +526,20 @@ def nameserver_create(
         zone_directory=zone_directory,
     )
     nameserver.full_clean()
-    nameserver.save()
+    with transaction.atomic():
+        nameserver.save()
+        security_event_record(
+            action=SecurityEvent.Action.NAMESERVER_CREATED,
+            actor=actor,
+            subject=name,
+            detail={
+                "kind": kind,
+                "address": address,
+                "port": port,
+                "tsig_name": tsig_name,
+                "tsig_algorithm": tsig_algorithm,
+            },
+        )
     log.info("nameserver %s (%s, %s#%s) added by %s", name, kind, address, port, actor.label)
     return nameserver
 
