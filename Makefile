@@ -3,13 +3,14 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+# The tests' PostgreSQL and Redis: POSTGRES_URL and REDIS_URL when given, else throwaway ones (tests/services.py).
+SERVICES := $(PY) -m tests.services
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run test test-postgres test-sqlite lint bench migrate clean
+.PHONY: help run system-packages test test-postgres test-sqlite lint bench migrate clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/clients-octodns3.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -30,13 +31,18 @@ run: $(VENV)/.installed .env ## set up and serve the product on http://127.0.0.1
 	$(PY) manage.py demo_setup
 	$(VENV)/bin/gunicorn panel.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 8 --access-logfile -
 
-test: test-postgres test-sqlite ## run the whole suite on PostgreSQL, then on SQLite
+system-packages: ## install the Debian packages of requirements/apt.txt that are missing (sudo unless root)
+	@bash requirements/apt-install.sh requirements/apt.txt
 
-test-postgres: $(VENV)/.installed ## the suite on PostgreSQL ($$POSTGRES_URL)
-	DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
+# One PostgreSQL and one Redis for both runs; test-postgres and test-sqlite use them (or start their own when alone).
+test: system-packages $(VENV)/.installed ## the whole suite on PostgreSQL, then on SQLite (POSTGRES_URL, REDIS_URL or its own)
+	$(SERVICES) --postgres --redis -- $(MAKE) --no-print-directory test-postgres test-sqlite
 
-test-sqlite: $(VENV)/.installed ## the suite on SQLite
-	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(PY) -m pytest -n 2 -q -m "not postgres" $(PYTEST_ARGS)
+test-postgres: system-packages $(VENV)/.installed ## the suite on PostgreSQL (POSTGRES_URL or its own)
+	$(SERVICES) --postgres --redis -- $(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
+
+test-sqlite: system-packages $(VENV)/.installed ## the suite on SQLite
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(SERVICES) --redis -- $(PY) -m pytest -n 2 -q -m "not postgres" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed ## ruff, mypy and the migration check
 	$(PY) -m ruff check .
