@@ -6,13 +6,14 @@ Pure name arithmetic plus two reads of the zones; the writes go through `ipam.se
 from __future__ import annotations
 
 import ipaddress
+import re
 
 import dns.name
 import dns.reversename
 from django.db.models import Q
 from django.db.models.functions import Length
 
-from ipam.prefixes import Block, address_text
+from ipam.prefixes import Block, address_text, decompose
 from zones import records
 from zones.models import RRset, Zone
 
@@ -127,3 +128,39 @@ def _covering_names(block: Block) -> list[dns.name.Name]:
     if block.family == 4 and block.length > 24:
         return [block_name(block.ancestor(24))]
     return [block_name(b) for b in boundary_blocks(block)]
+
+
+_OCTET = re.compile(r"^(?:0|[1-9][0-9]{0,2})$")
+_CLASSLESS = re.compile(r"^(0|[1-9][0-9]{0,2})-(0|[1-9][0-9]{0,2})$")
+
+
+def block_of_name(name: str) -> Block | None:
+    """The address block a reverse zone name stands for: nibbles under ip6.arpa (RFC 3596), octets under in-addr.arpa
+    (RFC 1035), or an RFC 2317 'first-last' label above three octets. None for a name that stands for no block."""
+    labels = name.lower().rstrip(".").split(".")
+    if labels[-2:] == ["ip6", "arpa"] and len(labels) <= 34:
+        nibbles = labels[:-2]
+        if not all(len(n) == 1 and n in "0123456789abcdef" for n in nibbles):
+            return None
+        value = int("".join(reversed(nibbles)) or "0", 16)
+        return Block(6, value << (128 - 4 * len(nibbles)), 4 * len(nibbles))
+    if labels[-2:] != ["in-addr", "arpa"] or len(labels) > 6:
+        return None
+    octets = labels[:-2]
+    classless = _CLASSLESS.match(octets[0]) if len(octets) == 4 else None
+    if classless is not None:
+        return _classless_block(octets[1:], int(classless[1]), int(classless[2]))
+    if not all(_OCTET.match(o) and int(o) < 256 for o in octets):
+        return None
+    value = 0
+    for octet in reversed(octets):
+        value = value * 256 + int(octet)
+    return Block(4, value << (32 - 8 * len(octets)), 8 * len(octets))
+
+
+def _classless_block(parent: list[str], first: int, last: int) -> Block | None:
+    above = block_of_name(".".join([*parent, "in-addr", "arpa"]))
+    if above is None or not first <= last <= 255:
+        return None
+    blocks = list(decompose(4, above.start + first, above.start + last))
+    return blocks[0] if len(blocks) == 1 else None

@@ -12,7 +12,7 @@ from accounts.models import Account, ApiKey
 from accounts.selectors import apikey_allows_reverse_record
 from ipam import reverse
 from ipam.models import Allocation, Pool, Status
-from ipam.prefixes import BITS, address_parse, key
+from ipam.prefixes import BITS, Block, address_parse, key
 
 
 @dataclass(frozen=True)
@@ -172,3 +172,18 @@ def _pool_containing(family: int, address: int) -> Pool | None:
     if pool is None or not pool.block.contains_address(address):
         return None
     return pool
+
+
+def reverse_zone_within_allocations(zone_name: str, account: Account) -> bool:
+    """True when the reverse zone `zone_name` stands for a block inside an active or reserved allocation of
+    `account`: the reverse zones a customer may create (registered with zones.reserved by IpamConfig.ready)."""
+    block = reverse.block_of_name(zone_name)
+    if block is None:
+        return False
+    held = Allocation.objects.filter(
+        account=account, status__in=[Status.ACTIVE, Status.RESERVED], pool__family=block.family
+    )
+    return any(
+        Block(block.family, int(start, 16), length).contains(block)
+        for start, length in held.values_list("start", "length")
+    )

@@ -157,6 +157,11 @@ ZONE_MIN_TTL = env_int("ZONE_MIN_TTL", 0)
 # BIND refuses an RRset of more than 100 records (max-records-per-type): never accept one it would refuse.
 ZONE_MAX_RRSET_RECORDS = env_int("ZONE_MAX_RRSET_RECORDS", 100)
 ZONE_MAX_RECORDS = env_int("ZONE_MAX_RECORDS", 100_000)
+# Zone names no customer may create, with everything at, below and above them (the provider's own domains beyond
+# those of ZONE_NAMESERVERS, the SOA contact, PANEL_PUBLIC_URL and LEGACY_API_HOSTS, which are reserved anyway).
+RESERVED_ZONES = env_list("RESERVED_ZONES")
+# A Public Suffix List file to use instead of the snapshot the publicsuffixlist package ships (empty: the snapshot).
+PUBLIC_SUFFIX_LIST_FILE = env_str("PUBLIC_SUFFIX_LIST_FILE", "")
 
 # --- Primary DNS API v1 (legacy) ---
 LEGACY_API_HOSTS = env_list("LEGACY_API_HOSTS")

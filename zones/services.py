@@ -29,6 +29,7 @@ from accounts.models import Account, SecurityEvent
 from zones import records
 from zones.models import Change, Record, RRset, Zone
 from zones.records import RecordError
+from zones.reserved import zone_name_refusal
 
 log = logging.getLogger(__name__)
 
@@ -442,17 +443,26 @@ def zone_serial_raise(*, zone: Zone, above: int, actor: Actor) -> None:
 # --- zones and accounts ------------------------------------------------------------------------------------------
 
 
-def zone_create(*, name: str, account: Account, actor: Actor, default_ttl: int | None = None) -> Zone:
+def zone_create(
+    *, name: str, account: Account, actor: Actor, default_ttl: int | None = None, allow_reserved: bool = False
+) -> Zone:
     """Create a zone with the provider's SOA and apex NS set.
 
     It may not cover or sit inside another account's zone (that would let one customer answer for another's names).
     A zone inside one of the same account's zones is allowed: a customer may split off a sub-zone, as at a registrar.
+    Reserved names (public suffixes, the provider's domains, reverse zones outside the account's space: see
+    zones.reserved) are refused unless a staff actor passes `allow_reserved` (the command line's --allow-reserved).
     """
     try:
         zone_name = records.zone_name_normalize(name)
         ttl = _ttl_checked(default_ttl if default_ttl is not None else settings.ZONE_DEFAULT_TTL)
     except RecordError as exc:
         raise ZoneError(str(exc)) from None
+    if allow_reserved and not actor.is_staff:
+        raise ZoneError("only staff may create reserved zone names")
+    refusal = None if allow_reserved else zone_name_refusal(zone_name, account)
+    if refusal is not None:
+        raise ZoneError(refusal)
     with transaction.atomic():
         _lock_zone_names()
         _check_zone_free(zone_name, account)

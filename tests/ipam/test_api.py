@@ -46,9 +46,8 @@ def mallory(other_account: Account) -> Client:
 
 @pytest.fixture
 def reverse_zone(db, cli_actor: Actor) -> Zone:
-    return zone_create(
-        name="8.b.d.0.1.0.0.2.ip6.arpa", account=account_create(name="provider", actor=cli_actor), actor=cli_actor
-    )
+    provider = account_create(name="provider", actor=cli_actor)
+    return zone_create(name="8.b.d.0.1.0.0.2.ip6.arpa", account=provider, actor=cli_actor, allow_reserved=True)
 
 
 @pytest.fixture

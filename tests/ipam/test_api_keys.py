@@ -41,7 +41,8 @@ def call(
 
 @pytest.fixture
 def reverse_zone(db, cli_actor: Actor) -> Zone:
-    return zone_create(name=REVERSE, account=account_create(name="provider", actor=cli_actor), actor=cli_actor)
+    provider = account_create(name="provider", actor=cli_actor)
+    return zone_create(name=REVERSE, account=provider, actor=cli_actor, allow_reserved=True)
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ V4_ZONE = "100.51.198.in-addr.arpa"
 def reverse_zones(db, cli_actor: Actor) -> dict[int, Zone]:
     provider = account_create(name="provider", actor=cli_actor)
     return {
-        6: zone_create(name=V6_ZONE, account=provider, actor=cli_actor),
-        4: zone_create(name=V4_ZONE, account=provider, actor=cli_actor),
+        6: zone_create(name=V6_ZONE, account=provider, actor=cli_actor, allow_reserved=True),
+        4: zone_create(name=V4_ZONE, account=provider, actor=cli_actor, allow_reserved=True),
     }
 
 

@@ -70,7 +70,7 @@ def reverse_zone(account: Account, cli_actor: Actor) -> Zone:
     from accounts.services import account_create
 
     provider = account_create(name="provider", actor=cli_actor)
-    return zone_create(name="8.b.d.0.1.0.0.2.ip6.arpa", account=provider, actor=cli_actor)
+    return zone_create(name="8.b.d.0.1.0.0.2.ip6.arpa", account=provider, actor=cli_actor, allow_reserved=True)
 
 
 @pytest.fixture

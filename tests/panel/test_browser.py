@@ -98,7 +98,7 @@ def world(transactional_db: None, cli_actor: Actor) -> dict[str, Any]:
     User.objects.create_user("sam", "sam@example.net", PASSWORD, is_staff=True)
     zone = zone_create(name="example.com", account=account, actor=cli_actor)
     provider = account_create(name="provider", actor=cli_actor)
-    zone_create(name="8.b.d.0.1.0.0.2.ip6.arpa", account=provider, actor=cli_actor)
+    zone_create(name="8.b.d.0.1.0.0.2.ip6.arpa", account=provider, actor=cli_actor, allow_reserved=True)
     pool = pool_create(
         prefix="2001:db8::/32", default_length=48, allowed_lengths=[48, 56], actor=cli_actor, site="ams1"
     )

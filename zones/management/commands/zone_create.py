@@ -16,12 +16,21 @@ class Command(BaseCommand):
         parser.add_argument("zone")
         parser.add_argument("--account", required=True)
         parser.add_argument("--default-ttl", type=int, default=None)
+        parser.add_argument(
+            "--allow-reserved",
+            action="store_true",
+            help="create a name customers may not (a public suffix, the provider's own domain, a reverse zone)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         account = account_named(options["account"])
         try:
             zone = zone_create(
-                name=options["zone"], account=account, default_ttl=options["default_ttl"], actor=Actor.cli()
+                name=options["zone"],
+                account=account,
+                default_ttl=options["default_ttl"],
+                actor=Actor.cli(),
+                allow_reserved=options["allow_reserved"],
             )
         except ZoneError as exc:
             raise CommandError(str(exc)) from None
