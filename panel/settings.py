@@ -23,7 +23,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "panel.apps.PanelAdminConfig",  # django.contrib.admin behind the panel's sign-in (panel/admin.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,7 +47,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "panel.second_factor.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -143,6 +145,8 @@ EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ctrlpanel <noreply@localhost>")
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "ctrlpanel")
+# Staff pages, staff powers in every page and the admin site need a session that verified a TOTP code.
+STAFF_REQUIRE_TOTP = env_bool("STAFF_REQUIRE_TOTP", True)
 
 # Requests arrive through these proxies only; any X-Forwarded-For from another peer is ignored (CIDRs allowed).
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")

@@ -13,6 +13,7 @@ from accounts.models import Account
 from accounts.services import account_create
 from ipam.models import Allocation, Pool, Request
 from ipam.services import prefix_allocate
+from tests.sessions import sign_in_verified
 from zones.models import Zone
 from zones.services import zone_create
 
@@ -22,7 +23,7 @@ BASE = "/api/ipam"
 @pytest.fixture
 def staff(db) -> Client:
     client = Client()
-    client.force_login(User.objects.create_user("noc", is_staff=True))
+    sign_in_verified(client, User.objects.create_user("noc", is_staff=True))
     return client
 
 

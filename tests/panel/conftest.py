@@ -10,6 +10,7 @@ from accounts.actors import Actor
 from accounts.models import Account
 from ipam.models import Allocation, Pool
 from ipam.services import pool_create, prefix_allocate
+from tests.sessions import sign_in_verified
 from zones.models import Zone
 from zones.services import zone_create
 
@@ -55,7 +56,7 @@ def other_client(other_customer: User) -> Client:
 @pytest.fixture
 def staff_client(staff: User) -> Client:
     client = Client()
-    client.force_login(staff)
+    sign_in_verified(client, staff)
     return client
 
 

@@ -275,6 +275,11 @@ def test_a_customer_requests_a_48_staff_approve_it_and_the_customer_sets_a_ptr(
     staff = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 860})
     staff_page = staff.new_page()
     sign_in(staff_page, "sam")
+    # Staff must use a second factor: the first sign-in lands on turning it on.
+    expect(staff_page.get_by_text("Staff accounts must use two-factor sign-in")).to_be_visible()
+    secret = staff_page.get_by_test_id("totp-secret").inner_text().strip()
+    staff_page.get_by_label("Six-digit code").fill(totp_code(secret))
+    staff_page.get_by_role("button", name="Turn on").click()
     staff_page.get_by_role("link", name="Staff").click()
     snap(staff_page, shots, "staff-pools")
     staff_page.get_by_role("link", name="Requests").click()
