@@ -10,10 +10,11 @@ import ipaddress
 
 from django.conf import settings
 from django.core import signing
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.actors import Actor, Interface
-from accounts.models import Account, ApiKey
+from accounts.models import Account, ApiKey, SecurityEvent
 from accounts.secrets import DUMMY_SALT, secret_hash, secret_matches
 from accounts.services import TOKEN_SALT
 
@@ -93,3 +94,10 @@ def apikey_restricted_to_records(key: ApiKey) -> bool:
 
 def apikey_actor(key: ApiKey, *, interface: Interface, address: str | None) -> Actor:
     return Actor(interface=interface, label=f"API key {key.key_id}", address=address)
+
+
+def security_log(*, accounts: QuerySet[Account] | None) -> QuerySet[SecurityEvent]:
+    """The security log, newest first: of `accounts`, or of everything (staff, and the provider's own nameservers)
+    when None."""
+    events = SecurityEvent.objects.order_by("-created", "-id")
+    return events if accounts is None else events.filter(account__in=accounts)

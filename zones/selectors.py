@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
+from django.db.models import QuerySet
 
-from zones.models import Record, Zone
+from accounts.models import SecurityEvent
+from zones.models import Change, Record, Zone
 
 # Hashed once per process: an unknown zone costs the same hash as a known one, so timing does not reveal which exist.
 _DUMMY_HASH: list[str] = []
@@ -32,6 +34,19 @@ def zone_records(*, zone: Zone) -> list[RecordRow]:
     records = [RecordRow(name, ttl, rdtype, content) for name, ttl, rdtype, content in rows]
     records.sort(key=lambda r: (r.name != "@", r.name, r.type, r.content))
     return records
+
+
+def changes_of_deleted_zone(*, event: SecurityEvent) -> QuerySet[Change]:
+    """The journal of the zone whose deletion `event` records, newest first.
+
+    The rows lost their zone, so they are found by name within the range of ids the zone had when it was deleted: a
+    zone of the same name before or after (of this account or another) has rows outside that range.
+    """
+    span = event.detail.get("changes") if event.action == SecurityEvent.Action.ZONE_DELETED else None
+    if not (isinstance(span, list) and len(span) == 2 and all(isinstance(i, int) for i in span)):
+        return Change.objects.none()
+    found = Change.objects.filter(zone__isnull=True, zone_name=event.subject, id__gte=span[0], id__lte=span[1])
+    return found.order_by("-version")
 
 
 def zone_by_name(name: str) -> Zone | None:
