@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from panel.views import auth, credentials, space, zones
+from panel.views import audit, auth, credentials, space, zones
 
 _reset = {"success_url": reverse_lazy("password-reset-done")}
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("auth/verify", auth.login_verify, name="login-verify"),
     path("auth/logout", auth.logout_view, name="logout"),
     path("auth/security", auth.security, name="security"),
+    path("security-log", audit.security_log_view, name="security-log"),
+    path("security-log/<int:pk>/history", audit.deleted_zone_history, name="security-log-zone"),
     path(
         "auth/password",
         auth_views.PasswordChangeView.as_view(
@@ -83,4 +85,5 @@ urlpatterns = [
     path("staff/search", space.staff_search, name="staff-search"),
     path("staff/accounts", space.staff_accounts, name="staff-accounts"),
     path("staff/nameservers", space.staff_sync, name="staff-sync"),
+    path("staff/security-log", audit.staff_security_log, name="staff-security-log"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -237,12 +238,17 @@ def _rrset_diffs(change: Change) -> tuple[list[dict[str, Any]], int]:
     return rows, max(0, len(keys) - RRSETS_PER_CHANGE)
 
 
+def history_entries(changes: Iterable[Change]) -> list[dict[str, Any]]:
+    """What the history template shows of each change: the change, its RRset diffs, how many are not shown."""
+    return [dict(zip(("rrsets", "more"), _rrset_diffs(change), strict=True), change=change) for change in changes]
+
+
 @login_required
 def zone_history(request: HttpRequest, zone: str) -> HttpResponse:
     found = zone_or_404(request, zone)
     changes = selectors.changes_page(zone=found, page=request.GET.get("page"))
-    entries = [dict(zip(("rrsets", "more"), _rrset_diffs(change), strict=True), change=change) for change in changes]
-    return page(request, "panel/zone/history.html", {"zone": found, "page_obj": changes, "entries": entries})
+    context = {"zone": found, "page_obj": changes, "entries": history_entries(changes)}
+    return page(request, "panel/zone/history.html", context)
 
 
 @login_required
