@@ -1,18 +1,17 @@
-"""Reads for the web panel: what a person may see, and the overviews the dashboard and staff pages show."""
+"""Reads for the web panel: what a person may see, the dashboard's overview, the zone editor's pages, the history."""
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import Account, ApiKey
-from zones.models import Change, Nameserver, Record, RRset, Zone, ZoneSync
+from zones.models import Change, Record, RRset, Zone
+from zones.push.selectors import SyncState, zone_state_of, zones_with_sync_counts
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -49,14 +48,7 @@ def apikeys_of(user: User) -> QuerySet[ApiKey]:
     return ApiKey.objects.filter(account__in=accounts_of(user)).select_related("account").order_by("-created")
 
 
-# --- push state ----------------------------------------------------------------------------------------------------
-
-
-class PushState(enum.StrEnum):
-    IN_SYNC = "in sync"
-    PENDING = "pending"
-    FAILING = "failing"
-    UNCONFIGURED = "no nameserver"
+# --- the dashboard -------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -64,40 +56,16 @@ class ZoneRow:
     zone: Zone
     last_change: datetime | None
     last_actor: str | None
-    push: PushState
+    push: SyncState
 
 
 def zones_overview(*, zones: QuerySet[Zone]) -> list[ZoneRow]:
-    """Each zone with its last change and its push state over every enabled nameserver, in three queries."""
+    """Each zone with its last change and its sync state (zones/push/selectors.py), in one query."""
     latest = Change.objects.filter(zone=OuterRef("pk")).order_by("-version")
-    rows = list(
-        zones.select_related("account").annotate(
-            last_change=Subquery(latest.values("created")[:1]), last_actor=Subquery(latest.values("actor")[:1])
-        )
+    rows = zones_with_sync_counts(zones.select_related("account")).annotate(
+        last_change=Subquery(latest.values("created")[:1]), last_actor=Subquery(latest.values("actor")[:1])
     )
-    states = push_states(zones=rows)
-    return [ZoneRow(z, getattr(z, "last_change", None), getattr(z, "last_actor", None), states[z.pk]) for z in rows]
-
-
-def push_states(*, zones: Sequence[Zone]) -> dict[int, PushState]:
-    """Per zone: failing if a nameserver reports errors, pending if one is behind, else in sync."""
-    nameservers = list(Nameserver.objects.filter(enabled=True).values_list("pk", flat=True))
-    if not nameservers:
-        return {zone.pk: PushState.UNCONFIGURED for zone in zones}
-    syncs: dict[int, list[tuple[int, int]]] = {}
-    rows = ZoneSync.objects.filter(zone__in=[z.pk for z in zones], nameserver__in=nameservers)
-    for zone_id, version, attempts in rows.values_list("zone_id", "version", "attempts"):
-        syncs.setdefault(zone_id, []).append((version, attempts))
-    return {zone.pk: _push_state(zone, syncs.get(zone.pk, []), len(nameservers)) for zone in zones}
-
-
-def _push_state(zone: Zone, syncs: list[tuple[int, int]], nameservers: int) -> PushState:
-    current = sum(1 for version, _ in syncs if version == zone.version)
-    if current == nameservers:
-        return PushState.IN_SYNC
-    if any(attempts and version != zone.version for version, attempts in syncs):
-        return PushState.FAILING
-    return PushState.PENDING
+    return [ZoneRow(z, getattr(z, "last_change", None), getattr(z, "last_actor", None), zone_state_of(z)) for z in rows]
 
 
 # --- the zone editor -----------------------------------------------------------------------------------------------
@@ -168,46 +136,3 @@ CHANGES_PER_PAGE = 20
 def changes_page(*, zone: Zone, page: Any = 1) -> Page[Change]:
     changes = Change.objects.filter(zone=zone).select_related("user").order_by("-version")
     return Paginator(changes, CHANGES_PER_PAGE).get_page(page)
-
-
-# --- staff: nameserver sync state ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NameserverSummary:
-    nameserver: Nameserver
-    zones: int
-    in_sync: int
-    failing: int
-
-    @property
-    def pending(self) -> int:
-        return self.zones - self.in_sync - self.failing
-
-    @property
-    def percent_in_sync(self) -> float:
-        return 100.0 * self.in_sync / self.zones if self.zones else 100.0
-
-
-def nameserver_summaries() -> list[NameserverSummary]:
-    """Per nameserver, how many zones it has current, how many it is failing on; three counts each, no scan in
-    Python however many zones there are."""
-    total = Zone.objects.count()
-    summaries = []
-    for nameserver in Nameserver.objects.all():
-        syncs = ZoneSync.objects.filter(nameserver=nameserver)
-        current = syncs.filter(version=F("zone__version")).count()
-        failing = syncs.filter(attempts__gt=0).exclude(version=F("zone__version")).count()
-        summaries.append(NameserverSummary(nameserver, total, current, failing))
-    return summaries
-
-
-def zones_not_in_sync(*, limit: int = 100) -> list[str]:
-    """Names of zones (at most `limit`) that some enabled nameserver has not confirmed at their current version."""
-    nameservers = Nameserver.objects.filter(enabled=True)
-    current = ZoneSync.objects.filter(zone=OuterRef("pk"), version=OuterRef("version"), nameserver__enabled=True)
-    count = nameservers.count()
-    if not count:
-        return []
-    behind = Zone.objects.annotate(current=Subquery(current.values("zone").annotate(n=Count("pk")).values("n")[:1]))
-    return list(behind.filter(Q(current__lt=count) | Q(current__isnull=True)).values_list("name", flat=True)[:limit])

@@ -67,7 +67,7 @@ def zone_deprovision(self: Task[[str], None], zone_name: str) -> None:
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=300, time_limit=360)
 def push_sweep() -> int:
     """Beat: enqueue a push of every zone behind on any enabled nameserver (failing ones after their backoff)."""
-    zone_ids = push_selectors.zones_behind()
+    zone_ids = push_selectors.zones_due()
     for zone_id in zone_ids:
         push_zone.delay(zone_id)
     if zone_ids:

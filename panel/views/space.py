@@ -21,6 +21,7 @@ from panel import forms
 from panel import selectors as panel_selectors
 from panel.views.common import actor_of, page, staff_required
 from zones.models import Zone
+from zones.push import selectors as sync_selectors
 
 # --- customers ----------------------------------------------------------------------------------------------------
 
@@ -267,14 +268,15 @@ def staff_accounts(request: HttpRequest) -> HttpResponse:
     return page(request, "panel/staff/accounts.html", {"page_obj": page_obj, "rows": rows, "q": query})
 
 
+ZONES_BEHIND_SHOWN = 100
+
+
 @staff_required
 def staff_sync(request: HttpRequest) -> HttpResponse:
-    from zones.push.selectors import sync_statuses
-
-    behind = panel_selectors.zones_not_in_sync(limit=100)
+    behind = list(sync_selectors.zones_behind().values_list("name", flat=True)[:ZONES_BEHIND_SHOWN])
     context = {
-        "summaries": panel_selectors.nameserver_summaries(),
-        "statuses": sync_statuses(zone_names=behind) if behind else [],
+        "summaries": sync_selectors.nameserver_summaries(),
+        "statuses": sync_selectors.sync_statuses(zone_names=behind) if behind else [],
         "pools": Pool.objects.count(),
     }
     return page(request, "panel/staff/sync.html", context)

@@ -18,7 +18,7 @@ from panel import forms, selectors
 from panel.views.common import actor_of, is_htmx, page, zone_or_404
 from zones import selectors as zone_selectors
 from zones.models import Change, Zone
-from zones.push.selectors import sync_statuses
+from zones.push import selectors as sync_selectors
 from zones.services import Add, Delete, Replace, ZoneError, zone_apply, zone_create, zone_import, zone_restore
 
 # --- dashboard ----------------------------------------------------------------------------------------------------
@@ -71,7 +71,7 @@ def _editor_context(request: HttpRequest, zone: Zone, **extra: Any) -> dict[str,
         "sort": sort,
         "types": forms.COMMON_TYPES,
         "zone_types": selectors.zone_types(zone=zone),
-        "syncs": sync_statuses(zone_names=[zone.name]),
+        "syncs": sync_selectors.sync_statuses(zone_names=[zone.name]),
         "add_form": extra.pop("add_form", None) or forms.RecordAddForm(),
         **extra,
     }

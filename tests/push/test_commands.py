@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tests.push.servers import new_secret
 from zones.models import Nameserver, ZoneSync
-from zones.push.selectors import SyncState, sync_statuses, zones_behind
+from zones.push.selectors import SyncState, sync_statuses, zones_due
 
 pytestmark = pytest.mark.django_db
 
@@ -68,17 +68,17 @@ def test_a_failing_server_is_reported_with_its_last_error(registered, zone, caps
 
 
 def test_the_sweeper_selects_zones_behind_and_leaves_backed_off_servers_alone(registered, zone):
-    assert zones_behind() == [zone.pk]
+    assert zones_due() == [zone.pk]
     sync = ZoneSync.objects.create(zone=zone, nameserver=registered, attempts=1)
     sync.next_attempt = timezone.now() + timedelta(minutes=1)
     sync.save()
-    assert zones_behind() == []
-    assert zones_behind(now=timezone.now() + timedelta(minutes=2)) == [zone.pk]
+    assert zones_due() == []
+    assert zones_due(now=timezone.now() + timedelta(minutes=2)) == [zone.pk]
     ZoneSync.objects.filter(pk=sync.pk).update(version=zone.version, next_attempt=None)
-    assert zones_behind() == []
+    assert zones_due() == []
 
 
 def test_a_disabled_nameserver_is_neither_swept_nor_reported(registered, zone):
     Nameserver.objects.filter(pk=registered.pk).update(enabled=False)
-    assert zones_behind() == []
+    assert zones_due() == []
     assert sync_statuses() == []

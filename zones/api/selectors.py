@@ -1,4 +1,7 @@
-"""Reads for the REST API and Dynamic DNS: zones a key may see, records by host and type, nameserver currency."""
+"""Reads for the REST API and Dynamic DNS: zones a key may see, records by host and type.
+
+Whether the nameservers are current (`?verify`) is zones/push/selectors.py's to answer.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from dataclasses import dataclass, field
 from accounts.models import ApiKey
 from accounts.selectors import apikey_allows_record, apikey_allows_zone
 from zones import records
-from zones.models import Nameserver, Record, Zone, ZoneSync
+from zones.models import Record, Zone
 from zones.records import RecordError
 
 # RRsets that belong to the provider: shown as "generated", never written through the API.
@@ -72,10 +75,3 @@ def rrsets_visible(*, zone: Zone, key: ApiKey, host: str | None, rdtype: str | N
     """rrsets_matching, less what the key's scope hides."""
     found = rrsets_matching(zone=zone, host=host, rdtype=rdtype)
     return {k: v for k, v in found.items() if apikey_allows_record(key, host=k[0], rdtype=k[1])}
-
-
-def zone_nameservers_current(zone: Zone) -> bool:
-    """True when every enabled nameserver has confirmed the zone's current version (vacuously true with none)."""
-    enabled = Nameserver.objects.filter(enabled=True)
-    current = ZoneSync.objects.filter(zone=zone, nameserver__in=enabled, version__gte=zone.version)
-    return current.count() == enabled.count()

@@ -40,7 +40,6 @@ from zones.api.selectors import (
     rrsets_visible,
     zone_for_fqdn,
     zone_for_key,
-    zone_nameservers_current,
     zones_for_key,
 )
 from zones.api.services import (
@@ -57,6 +56,7 @@ from zones.api.services import (
 from zones.api.throttling import AddressThrottle, KeyThrottle, ZoneThrottle
 from zones.dyndns.services import HostUpdate, dyndns_host_update
 from zones.models import Zone
+from zones.push.selectors import zone_current
 
 log = logging.getLogger(__name__)
 
@@ -139,11 +139,11 @@ class V2View(APIView):
             raise exceptions.PermissionDenied("this API key is read-only")
 
     def verified(self, request: Request, zone: Zone, response: Response) -> Response:
-        """With ?verify, answer 409 unless every nameserver has the zone's current version."""
+        """With ?verify, answer 409 unless every enabled nameserver has the zone's current version (read now, after
+        the write this response reports)."""
         if "verify" not in request.query_params:
             return response
-        zone.refresh_from_db(fields=["version"])
-        if zone_nameservers_current(zone):
+        if zone_current(zone=zone):
             return response
         return Response({"error": "not every nameserver has the current version of the zone yet"}, status=409)
 

@@ -3,7 +3,8 @@
 - `transport`: DNS messages on the wire (RFC 2136 UPDATE with TSIG over TCP, AXFR, SOA queries).
 - `control`: creating and deleting zones on servers that allow it (BIND's rndc, Knot's knotc).
 - `services`: push, reconcile, verify, provision and deprovision; the only writers of `ZoneSync`.
-- `selectors`: what is behind, pending or failing, for the sweeper, the commands and the panel.
+- `selectors`: the one owner of sync state (current, behind, pending since when, failing): the sweeper, the
+  commands, the panel and the REST API's `?verify` all ask it.
 
 ANAME records are not pushed: ANAME is the provider's pseudo-type (private type 65300, see zones/records.py) that
 a resolving front end would turn into A/AAAA records. Sending it to BIND or Knot would publish an unknown type that no

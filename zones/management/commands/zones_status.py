@@ -1,29 +1,41 @@
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from zones.push.selectors import SyncState, sync_statuses
+from zones.models import Zone
+from zones.push.selectors import SyncState, SyncStatus, sync_statuses, zone_state_of, zones_with_sync_counts
 
 
 class Command(BaseCommand):
-    help = "Per zone and nameserver: in sync, pending (since when) or failing (last error)."
+    help = (
+        "Per zone and enabled nameserver: in sync, pending (since when) or failing (last error); then how many zones "
+        "are in each state."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("zones", nargs="*")
         parser.add_argument("--behind", action="store_true", help="list only what is pending or failing")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        statuses = sync_statuses(zone_names=options["zones"] or None)
-        for status in statuses:
-            if options["behind"] and status.state == SyncState.IN_SYNC:
-                continue
-            line = f"{status.zone}\t{status.nameserver}\t{status.state}\tv{status.version}/{status.zone_version}"
-            if status.pending_since is not None:
-                line += f"\tsince {status.pending_since:%Y-%m-%d %H:%M:%S}"
-            if status.state == SyncState.FAILING:
-                line += f"\t{status.attempts} attempts: {status.last_error}"
-            self.stdout.write(line)
-        behind = sum(1 for s in statuses if s.state != SyncState.IN_SYNC)
-        self.stdout.write(f"{len(statuses) - behind} in sync, {behind} behind")
+        names = options["zones"]
+        for status in sync_statuses(zone_names=names or None):
+            if not (options["behind"] and status.state == SyncState.IN_SYNC):
+                self.stdout.write(self._line(status))
+        zones = Zone.objects.filter(name__in=names) if names else Zone.objects.all()
+        states = Counter(zone_state_of(zone) for zone in zones_with_sync_counts(zones))
+        if states[SyncState.NO_NAMESERVER]:
+            self.stdout.write(f"{states[SyncState.NO_NAMESERVER]} zones: no nameserver is enabled")
+            return
+        counts = (f"{states[state]} {state}" for state in (SyncState.IN_SYNC, SyncState.PENDING, SyncState.FAILING))
+        self.stdout.write("zones: " + ", ".join(counts))
+
+    def _line(self, status: SyncStatus) -> str:
+        line = f"{status.zone}\t{status.nameserver}\t{status.state}\tv{status.version}/{status.zone_version}"
+        if status.pending_since is not None:
+            line += f"\tsince {status.pending_since:%Y-%m-%d %H:%M:%S}"
+        if status.state == SyncState.FAILING:
+            line += f"\t{status.attempts} attempts: {status.last_error}"
+        return line
