@@ -94,10 +94,20 @@ DATABASES = {"default": _database(env_str("DATABASE_URL", f"sqlite:///{BASE_DIR 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "")
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Throttle counters (accounts/counters.py) must be the same in every worker process: without Redis, the database
+    # cache in the product's own database (migrate makes its table). Culling at Django's default of 300 entries would
+    # let anyone flush the counters by failing from many addresses; a million rows are a few hundred MB at most.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "ctrlpanel_cache",
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -173,6 +183,9 @@ LEGACY_API_MAX_COMMANDS = env_int("LEGACY_API_MAX_COMMANDS", 1000)
 LEGACY_API_FAILURES_PER_CLIENT = env_int("LEGACY_API_FAILURES_PER_CLIENT", 10)
 LEGACY_API_FAILURES_PER_ZONE = env_int("LEGACY_API_FAILURES_PER_ZONE", 30)
 LEGACY_API_FAILURE_WINDOW = env_int("LEGACY_API_FAILURE_WINDOW", 300)
+# Failures allowed per zone from one client (IPv4 address or IPv6 /64) within their own, longer window.
+LEGACY_API_FAILURES_PER_ZONE_CLIENT = env_int("LEGACY_API_FAILURES_PER_ZONE_CLIENT", 5)
+LEGACY_API_ZONE_CLIENT_WINDOW = env_int("LEGACY_API_ZONE_CLIENT_WINDOW", 3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = LEGACY_API_MAX_COMMANDS + 20
 

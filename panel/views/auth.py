@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import cache
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,6 +26,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.counters import count_event, counts
 from accounts.net import client_address
 from accounts.services import totp_disable, totp_enable
 from panel.forms import OtpTokenForm
@@ -51,16 +51,14 @@ def _keys(request: HttpRequest, username: str) -> list[tuple[str, int]]:
 def login_throttled(request: HttpRequest, username: str) -> bool:
     """Too many recent failures for this user name or from this address: refuse before checking anything, so that
     guessing costs the attacker the whole window per few tries."""
-    return any((cache.get(key) or 0) >= limit for key, limit in _keys(request, username))
+    keys = _keys(request, username)
+    found = counts(key for key, _ in keys)
+    return any(found[key] >= limit for key, limit in keys)
 
 
 def login_failed(request: HttpRequest, username: str) -> None:
     for key, _ in _keys(request, username):
-        cache.add(key, 0, timeout=settings.PANEL_LOGIN_FAILURE_WINDOW)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=settings.PANEL_LOGIN_FAILURE_WINDOW)
+        count_event(key, settings.PANEL_LOGIN_FAILURE_WINDOW)
 
 
 def _throttled_response(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:

@@ -114,15 +114,46 @@ def test_repeated_failures_from_one_client_are_throttled_even_with_the_right_pas
 
 
 @override_settings(LEGACY_API_FAILURES_PER_CLIENT=100, LEGACY_API_FAILURES_PER_ZONE=3)
-def test_repeated_failures_against_one_domain_are_throttled_from_every_client(
+def test_a_zone_under_attack_refuses_the_clients_that_failed_against_it_and_no_one_else(
     api: Api, zone: Zone, other_zone: Zone
 ) -> None:
     for index in range(3):
         assert api.post("LIST", password="guess", remote_addr=f"198.51.100.{index}").status == 401
-    assert api.post("LIST", remote_addr="203.0.113.9").status == 429
-    assert api.post("LIST", domain="EXAMPLE.COM.", remote_addr="203.0.113.9").status == 429
+    # The attackers are refused, right password or not, though each is under its own limits ...
+    assert api.post("LIST", remote_addr="198.51.100.0").status == 429
+    assert api.post("LIST", domain="EXAMPLE.COM.", password="guess", remote_addr="198.51.100.1").status == 429
+    # ... and a client with no failure against the zone is not: the owner gets in, a new guesser has one try.
+    assert api.post("LIST", remote_addr="203.0.113.9").status == 200
+    assert api.post("LIST", password="guess", remote_addr="203.0.113.10").status == 401
+    assert api.post("LIST", password="guess", remote_addr="203.0.113.10").status == 429
     # Another domain is not affected.
-    assert api.post("LIST", domain="example.org", password=OTHER_PASSWORD, remote_addr="203.0.113.9").status == 200
+    assert api.post("LIST", domain="example.org", password=OTHER_PASSWORD, remote_addr="198.51.100.0").status == 200
+
+
+def test_sixty_addresses_guessing_never_lock_the_owner_out(api: Api, zone: Zone) -> None:
+    # Finding 4 of issue 11: 60 wrong passwords from 60 loopback addresses used to answer the owner 429 for 300 s.
+    for index in range(60):
+        api.post("LIST", password="guess", remote_addr=f"127.0.0.{index + 2}")
+    reply = api.post("REPLACE www 300 A 192.0.2.1", remote_addr="127.0.1.1")
+    assert (reply.status, reply.body) == (200, "REPLACE www 300 A 192.0.2.1\n")
+
+
+@override_settings(LEGACY_API_FAILURES_PER_ZONE_CLIENT=3, LEGACY_API_FAILURES_PER_CLIENT=100)
+def test_every_spelling_of_a_zone_counts_against_the_same_zone(api: Api, zone: Zone) -> None:
+    spellings = ["exampl\\101.com", "\uff45xample.COM.", "EXAMPLE.com"]
+    for domain in spellings:
+        assert api.post("LIST", domain=domain, password="guess", remote_addr="198.51.100.7").status == 401
+    for domain in [*spellings, "example.com"]:
+        assert api.post("LIST", domain=domain, remote_addr="198.51.100.7").status == 429
+    assert api.post("LIST", domain="\uff45xample.com", remote_addr="198.51.100.8").status == 200
+
+
+@override_settings(LEGACY_API_FAILURES_PER_ZONE_CLIENT=3, LEGACY_API_FAILURES_PER_CLIENT=100)
+def test_one_client_has_a_few_tries_per_zone_and_an_ipv6_client_is_its_64(api: Api, zone: Zone) -> None:
+    for host in range(3):
+        assert api.post("LIST", password="guess", remote_addr=f"2001:db8:1:2::{host + 1}").status == 401
+    assert api.post("LIST", remote_addr="2001:db8:1:2:ffff::1").status == 429
+    assert api.post("LIST", remote_addr="2001:db8:1:3::1").status == 200
 
 
 @override_settings(LEGACY_API_FAILURES_PER_CLIENT=2, LEGACY_API_FAILURES_PER_ZONE=100, LEGACY_API_FAILURE_WINDOW=1)

@@ -11,13 +11,13 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from accounts.actors import Actor, Interface
 from accounts.authentication import bearer_token, credentials_from_basic
+from accounts.counters import count_event, counts
 from accounts.models import ApiKey
 from accounts.net import IPAddress, client_address
 from accounts.selectors import (
@@ -136,29 +136,17 @@ def _actor(principal: ApiKey | DynDNSHost, client: IPAddress | None) -> Actor:
 
 
 def _failures(client: IPAddress | None) -> int:
-    return int(cache.get(f"dyndns-fail:{client}", 0))
+    key = f"dyndns-fail:{client}"
+    return counts([key])[key]
 
 
 def _failure(client: IPAddress | None) -> None:
-    key = f"dyndns-fail:{client}"
-    if not cache.add(key, 1, timeout=settings.DYNDNS_WINDOW):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=settings.DYNDNS_WINDOW)
+    count_event(f"dyndns-fail:{client}", settings.DYNDNS_WINDOW)
 
 
 def _hammering(zone: Zone, host: str) -> bool:
     """True once a host has been updated more often than a router needs to within the window."""
-    key = f"dyndns-host:{zone.pk}:{host}"
-    if cache.add(key, 1, timeout=settings.DYNDNS_WINDOW):
-        return False
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.add(key, 1, timeout=settings.DYNDNS_WINDOW)
-        return False
-    return count > settings.DYNDNS_UPDATES_PER_HOST
+    return count_event(f"dyndns-host:{zone.pk}:{host}", settings.DYNDNS_WINDOW) > settings.DYNDNS_UPDATES_PER_HOST
 
 
 # --- the update of one host ----------------------------------------------------------------------------------------

@@ -1,35 +1,79 @@
-"""Counting failed logins per client address and per zone in Django's cache (Redis in production)."""
+"""Failed logins of the Primary DNS API v1: counted so that nobody else's failures can lock a zone's owner out.
+
+Three counters (accounts.counters: shared by every worker), keyed on the client (an IPv4 address, or the /64 of an
+IPv6 one: a single customer line has a /64 or more, so a per-address count would be no limit at all) and on the
+zone's normalised name (escapes, letter case, trailing dot and UTS-46 mapping undone, so that `vict\\105m.test`,
+`VICTIM.test.` and one with a fullwidth v are one zone, as they are to the password check):
+
+- per client, any zone: LEGACY_API_FAILURES_PER_CLIENT per LEGACY_API_FAILURE_WINDOW;
+- per zone and client: LEGACY_API_FAILURES_PER_ZONE_CLIENT per LEGACY_API_ZONE_CLIENT_WINDOW (an hour);
+- per zone: past LEGACY_API_FAILURES_PER_ZONE within LEGACY_API_FAILURE_WINDOW the zone is under attack, and until
+  that window ends only clients with no failure against it in their zone-client window may try. The owner's script,
+  from its clean address, always gets through; an attacker gets the first guess of each of its clients, no more.
+
+A domain that is not a valid name has no zone counters (it names no zone); its failures count against the client.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 
 from django.conf import settings
-from django.core.cache import cache
+
+from accounts.counters import count_event, counts
+from accounts.net import IPAddress
+from zones import records
+from zones.records import RecordError
 
 
-def _key(kind: str, value: str) -> str:
-    # The domain is whatever the client sent: hashed, it cannot make a long or malformed cache key.
-    return f"legacy-fail:{kind}:{hashlib.sha256(value.encode('utf-8', 'replace')).hexdigest()[:32]}"
+def zone_key(domain: str) -> str | None:
+    """The zone name the throttle counts under, or None if `domain` is not a domain name."""
+    try:
+        return records.zone_name_normalize(domain)
+    except RecordError:
+        return None
 
 
-def _keys(client: str, zone: str) -> list[tuple[str, int]]:
-    return [
-        (_key("ip", client), settings.LEGACY_API_FAILURES_PER_CLIENT),
-        (_key("zone", zone), settings.LEGACY_API_FAILURES_PER_ZONE),
-    ]
+def client_key(client: IPAddress | None) -> str:
+    if isinstance(client, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((client, 64), strict=False))
+    return str(client)
 
 
-def blocked(*, client: str, zone: str) -> bool:
-    counts = cache.get_many([key for key, _ in _keys(client, zone)])
-    return any(counts.get(key, 0) >= limit for key, limit in _keys(client, zone))
+def _key(kind: str, *values: str) -> str:
+    # Hashed: whatever the client sent, the cache key stays short and safe.
+    digest = hashlib.sha256("\0".join(values).encode("utf-8", "replace")).hexdigest()[:32]
+    return f"legacy-fail:{kind}:{digest}"
 
 
-def record_failure(*, client: str, zone: str) -> None:
-    for key, _ in _keys(client, zone):
-        # add() starts the window; incr() keeps its expiry, so a steady trickle of failures cannot extend it forever.
-        if not cache.add(key, 1, timeout=settings.LEGACY_API_FAILURE_WINDOW):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add() and incr()
-                cache.add(key, 1, timeout=settings.LEGACY_API_FAILURE_WINDOW)
+def _keys(client: str, zone: str | None) -> dict[str, str]:
+    keys = {"client": _key("ip", client)}
+    if zone is not None:
+        keys["zone"] = _key("zone", zone)
+        keys["zone-client"] = _key("zone-ip", zone, client)
+    return keys
+
+
+def blocked(*, client: IPAddress | None, zone: str | None) -> bool:
+    """True if this client may not try a password for this zone now."""
+    keys = _keys(client_key(client), zone)
+    found = counts(keys.values())
+    count = {kind: found[key] for kind, key in keys.items()}
+    if count["client"] >= settings.LEGACY_API_FAILURES_PER_CLIENT:
+        return True
+    if zone is None:
+        return False
+    mine = count["zone-client"]
+    under_attack = count["zone"] >= settings.LEGACY_API_FAILURES_PER_ZONE
+    return mine >= settings.LEGACY_API_FAILURES_PER_ZONE_CLIENT or (under_attack and mine > 0)
+
+
+def record_failure(*, client: IPAddress | None, zone: str | None) -> None:
+    windows = {
+        "client": settings.LEGACY_API_FAILURE_WINDOW,
+        "zone": settings.LEGACY_API_FAILURE_WINDOW,
+        "zone-client": settings.LEGACY_API_ZONE_CLIENT_WINDOW,
+    }
+    for kind, key in _keys(client_key(client), zone).items():
+        count_event(key, windows[kind])

@@ -81,23 +81,17 @@ def _form(request: HttpRequest) -> QueryDict:
 
 def _authenticate(params: QueryDict, client: IPAddress | None) -> Zone:
     """The zone the request names, if the password is its API password; failures are counted and throttled."""
-    domain = str(params.get("domain", "")).strip().rstrip(".").lower()
-    if throttle.blocked(client=str(client), zone=domain):
+    domain = str(params.get("domain", ""))
+    zone_name = throttle.zone_key(domain)  # one name however it is spelt; None: not a domain name at all
+    if throttle.blocked(client=client, zone=zone_name):
         raise Refusal(429, "Too many failed attempts", Retry_After=str(settings.LEGACY_API_FAILURE_WINDOW))
-    zone = _zone_named(domain)
+    zone = selectors.zone_by_name(zone_name) if zone_name is not None else None
     # The same single hash whether the zone is unknown, has no password or has another one (see the selector).
     if not selectors.zone_api_password_matches(zone=zone, password=str(params.get("password", ""))) or zone is None:
-        throttle.record_failure(client=str(client), zone=domain)
+        throttle.record_failure(client=client, zone=zone_name)
         log.info("legacy API: failed authentication for %r from %s", domain[:100], client)
         raise Refusal(401, "Not authenticated")
     return zone
-
-
-def _zone_named(domain: str) -> Zone | None:
-    try:
-        return selectors.zone_by_name(records.zone_name_normalize(domain))
-    except RecordError:
-        return None
 
 
 def _context(apex: dns.name.Name, origin_text: str | None, client: IPAddress | None) -> Context:
