@@ -177,6 +177,14 @@ RESERVED_ZONES = env_list("RESERVED_ZONES")
 # A Public Suffix List file to use instead of the snapshot the publicsuffixlist package ships (empty: the snapshot).
 PUBLIC_SUFFIX_LIST_FILE = env_str("PUBLIC_SUFFIX_LIST_FILE", "")
 
+# --- Zone transfers: the provider's catalog zone (RFC 9432) and customers' own secondaries ---
+# The catalog zone the provider's public secondaries read every zone from (empty: none), kept in this account (created
+# when missing), and those secondaries: "address" or "address#port", comma separated. Every zone allows them AXFR/IXFR
+# by address and NOTIFYs them.
+CATALOG_ZONE = env_str("CATALOG_ZONE", "")
+CATALOG_ACCOUNT = env_str("CATALOG_ACCOUNT", "provider")
+CATALOG_SECONDARIES = env_list("CATALOG_SECONDARIES")
+
 # --- Primary DNS API v1 (legacy) ---
 LEGACY_API_HOSTS = env_list("LEGACY_API_HOSTS")
 LEGACY_API_MAX_COMMANDS = env_int("LEGACY_API_MAX_COMMANDS", 1000)

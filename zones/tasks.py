@@ -12,6 +12,7 @@ import random
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
+from zones.push import catalog
 from zones.push import selectors as push_selectors
 from zones.push import services as push_services
 from zones.push.services import PushBusy, PushError
@@ -66,7 +67,12 @@ def zone_deprovision(self: Task[[str], None], zone_name: str) -> None:
 
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=300, time_limit=360)
 def push_sweep() -> int:
-    """Beat: enqueue a push of every zone behind on any enabled nameserver (failing ones after their backoff)."""
+    """Beat: put the catalog zone's members right, then enqueue a push of every zone behind on any enabled
+    nameserver (failing ones after their backoff)."""
+    try:
+        catalog.catalog_sync()
+    except catalog.CatalogError as exc:  # a full catalog must not stop the pushes
+        log.error("catalog sync failed: %s", exc)
     zone_ids = push_selectors.zones_due()
     for zone_id in zone_ids:
         push_zone.delay(zone_id)

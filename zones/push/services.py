@@ -29,7 +29,7 @@ from accounts.audit import security_event_record
 from accounts.models import SecurityEvent
 from zones import records
 from zones.models import Change, Nameserver, Record, Zone, ZoneSync
-from zones.push import control, transport
+from zones.push import catalog, control, transport
 from zones.push.control import ControlError
 from zones.push.locks import zone_push_lock
 from zones.push.transport import Key, RRsetChange, TransportError
@@ -417,12 +417,16 @@ def _push_rounds(zone_id: int) -> dict[str, str]:
         if not behind:
             return failures
         for nameserver, sync in behind:
+            first = not sync.version
             try:
                 _deliver(nameserver, sync, zone)
             except (TransportError, ControlError, PushError) as exc:
                 _fail(sync, str(exc))
                 failures[nameserver.name] = str(exc)
                 log.warning("push of %s to %s failed: %s", zone.name, nameserver.name, exc)
+            else:
+                if first:
+                    _catalog_member_add(zone_id)
     # Still behind after every round (a burst that never ends, or a server that accepts but never catches up):
     # not delivered, so it must be retried like a failure.
     zone = Zone.objects.filter(pk=zone_id).first()
@@ -432,6 +436,15 @@ def _push_rounds(zone_id: int) -> dict[str, str]:
             {ns.name: f"still behind after {MAX_ROUNDS} rounds" for ns, _ in behind if ns.name not in failures}
         )
     return failures
+
+
+def _catalog_member_add(zone_id: int) -> None:
+    # After the zone's first delivery, so that a consumer never learns of a zone the primary does not serve yet. A
+    # failure here must not fail the push: the sweeper's catalog_sync adds the member later.
+    try:
+        catalog.catalog_member_add(zone_id=zone_id)
+    except catalog.CatalogError as exc:
+        log.error("could not add zone %s to the catalog: %s", zone_id, exc)
 
 
 def _syncs(zone: Zone) -> list[tuple[Nameserver, ZoneSync]]:
@@ -485,6 +498,8 @@ def zone_deprovision(*, zone_name: str) -> None:
 
     A zone of that name created again meanwhile stays: its push re-creates or reconciles it on the servers.
     """
+    # Out of the catalog first: its consumers then drop the zone before the primary stops serving it.
+    catalog.catalog_member_remove(zone_name=zone_name)
     if Zone.objects.filter(name=zone_name).exists():
         return
     errors = []
