@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import base64
-import binascii
 from dataclasses import dataclass
 
+from django.http import QueryDict
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
@@ -25,16 +25,20 @@ class KeyPrincipal:
 
 
 def credentials_from_basic(header: str) -> tuple[str, str] | None:
-    """(user, password) from an `Authorization: Basic` value; only the first ':' splits them (RFC 7617)."""
+    """(user, password) from an `Authorization: Basic` value, or None for anything else: any text, never an error.
+
+    Only the first ':' splits them (RFC 7617). CR and LF around the password are dropped: shell clients build the
+    header with `echo "$KEY:$SECRET" | base64`, which encodes echo's newline too, and no secret we issue (URL-safe
+    base64) contains either."""
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "basic":
         return None
     try:
-        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+        decoded = base64.b64decode(value.strip().encode("ascii"), validate=True).decode("utf-8")
+    except ValueError:  # non-ASCII text, bad base64 (binascii.Error), or bytes that are not UTF-8 (UnicodeError)
         return None
     user, sep, password = decoded.partition(":")
-    return (user, password) if sep else None
+    return (user, password.strip("\r\n")) if sep else None
 
 
 def bearer_token(header: str) -> str | None:
@@ -60,16 +64,50 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if not header:
             return None
-        key = key_from_authorization(header)
-        if key is None:
-            raise exceptions.AuthenticationFailed("invalid API key credentials")
-        address = client_address(request)
-        if not apikey_allows_address(key, str(address) if address else None):
-            raise exceptions.PermissionDenied("this API key may not be used from this address")
-        return KeyPrincipal(key), key
+        return _principal(request, key_from_authorization(header))
 
     def authenticate_header(self, request: Request) -> str:
         return 'Basic realm="ctrlpanel API"'
+
+
+# Where routers and scripts that cannot send an Authorization header put the key (the v2 dynamic DNS page's names).
+CREDENTIAL_PARAMETERS = ("username", "password")
+
+
+class ApiKeyParameterAuthentication(ApiKeyAuthentication):
+    """For the dynamic DNS endpoint: the Authorization header as above, or the key as `username` (key id) and
+    `password` (secret) in the query string or a form-encoded body. One place only: two would be two keys to choose
+    between."""
+
+    def authenticate(self, request: Request) -> tuple[KeyPrincipal, ApiKey] | None:
+        places = [_parameters(request.query_params), _parameters(request.data)]
+        given = [pair for pair in places if pair is not None]
+        if not given:
+            return super().authenticate(request)
+        if len(given) > 1 or request.META.get("HTTP_AUTHORIZATION"):
+            raise exceptions.AuthenticationFailed("give the API key once: an Authorization header, or parameters")
+        key_id, secret = given[0]
+        return _principal(request, apikey_verify(key_id=key_id, secret=secret.strip("\r\n")))
+
+
+def _parameters(data: object) -> tuple[str, str] | None:
+    """(username, password) if either is there; a missing one is empty (and so fails to verify)."""
+    if not isinstance(data, QueryDict) or not any(name in data for name in CREDENTIAL_PARAMETERS):
+        return None
+    values = [data.getlist(name) for name in CREDENTIAL_PARAMETERS]
+    if any(len(value) > 1 for value in values):
+        raise exceptions.AuthenticationFailed("username and password may each be given once")
+    user, password = (value[0] if value else "" for value in values)
+    return user, password
+
+
+def _principal(request: Request, key: ApiKey | None) -> tuple[KeyPrincipal, ApiKey]:
+    if key is None:
+        raise exceptions.AuthenticationFailed("invalid API key credentials")
+    address = client_address(request)
+    if not apikey_allows_address(key, str(address) if address else None):
+        raise exceptions.PermissionDenied("this API key may not be used from this address")
+    return KeyPrincipal(key), key
 
 
 def request_key(request: Request) -> ApiKey | None:

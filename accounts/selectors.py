@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.actors import Actor, Interface
 from accounts.models import Account, ApiKey, SecurityEvent
 from accounts.secrets import DUMMY_SALT, secret_hash, secret_matches
-from accounts.services import TOKEN_SALT
+from accounts.services import token_signer
 
 
 def account_by_name(name: str) -> Account | None:
@@ -36,7 +36,7 @@ def apikey_verify(*, key_id: str, secret: str) -> ApiKey | None:
 
 def token_verify(token: str) -> ApiKey | None:
     try:
-        payload = signing.loads(token, salt=TOKEN_SALT, max_age=settings.API_TOKEN_LIFETIME)
+        payload = token_signer().unsign_object(token, max_age=settings.API_TOKEN_LIFETIME)
     except signing.BadSignature:  # also SignatureExpired
         return None
     key = ApiKey.objects.filter(key_id=str(payload.get("k", ""))).select_related("account").first()
