@@ -118,7 +118,7 @@ def test_a_customer_signs_in_with_totp_and_edits_records_in_place(
     expect(page.get_by_role("heading", name="Your zones")).to_be_visible()
 
     # Turn on TOTP: the page shows the key; an authenticator app would read it from the QR code.
-    page.get_by_role("link", name="Security").click()
+    page.get_by_role("link", name="Security", exact=True).click()  # not the dashboard's "Security log"
     secret = page.get_by_test_id("totp-secret").inner_text().strip()
     snap(page, shots, "security")
     page.get_by_label("Six-digit code").fill(totp_code(secret))
