@@ -53,7 +53,7 @@ from zones.api.services import (
     selector_parse,
     zone_replace_from_master_file,
 )
-from zones.api.throttling import AddressThrottle, KeyThrottle, ZoneThrottle
+from zones.api.throttling import AddressThrottle, KeyThrottle, zone_throttle
 from zones.dyndns.services import HostUpdate, dyndns_host_update
 from zones.models import Zone
 from zones.push.selectors import zone_current
@@ -113,7 +113,8 @@ def _flag(request: Request, name: str) -> bool:
 
 
 class V2View(APIView):
-    throttle_classes = [KeyThrottle, AddressThrottle, ZoneThrottle]
+    # The per-zone rate is counted in zone(), once the key may see the zone (zone_throttle).
+    throttle_classes = [KeyThrottle, AddressThrottle]
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser]
 
@@ -132,6 +133,7 @@ class V2View(APIView):
         zone = zone_for_key(self.key(request), name)
         if zone is None:
             raise exceptions.NotFound(f"no zone {name!r} for this API key")
+        zone_throttle(self, request, zone)
         return zone
 
     def require_write(self, request: Request) -> None:
@@ -303,6 +305,7 @@ class DynamicView(V2View):
         if found is None or zone_for_key(key, found[0].name) is None:
             raise exceptions.NotFound(f"no zone for {fqdn!r} visible to this API key")
         zone, host = found
+        zone_throttle(self, request, zone)
         address = client_address(request)
         if address is None:
             raise RequestError(["the client address is unknown"])
