@@ -48,4 +48,4 @@ def zone_throttle(view: APIView, request: Request, zone: Zone) -> None:
     """Count a request that touches `zone`, or refuse it (429 with Retry-After) over the zone's rate."""
     throttle = ZoneThrottle(zone)
     if not throttle.allow_request(request, view):
-        view.throttled(request, throttle.wait())
+        view.throttled(request, throttle.wait() or 1.0)  # None only without a history, which a refusal has
