@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from ipam.models import Allocation, Event, Pool, Request
+from ipam.models import Allocation, Event, Pool, SpaceRequest
 
 
 class ReadOnly(admin.ModelAdmin[Any]):
@@ -36,8 +36,8 @@ class AllocationAdmin(ReadOnly):
     show_full_result_count = False  # a COUNT over a million rows on every page view is not worth it
 
 
-@admin.register(Request)
-class RequestAdmin(ReadOnly):
+@admin.register(SpaceRequest)
+class SpaceRequestAdmin(ReadOnly):
     list_display = ["account", "family", "length", "status", "created", "decided_by"]
     list_filter = ["status"]
 

@@ -1,4 +1,4 @@
-"""Address space: the provider's pools, the blocks allocated from them, customers' requests, and the audit trail.
+"""Address space: the provider's pools, the blocks allocated from them, customers' space requests, the audit trail.
 
 Addresses are stored as fixed-width hex keys (see `ipam.prefixes.key`): exact for 128 bits and ordered the same on
 PostgreSQL and SQLite. The canonical prefix text sits beside them. On PostgreSQL exclusion constraints refuse
@@ -110,20 +110,20 @@ class FreeBlock(models.Model):
         return f"{self.start}/{self.length}"
 
 
-class RequestStatus(models.TextChoices):
+class SpaceRequestStatus(models.TextChoices):
     PENDING = "pending"
     APPROVED = "approved"
     DECLINED = "declined"
 
 
-class Request(models.Model):
+class SpaceRequest(models.Model):
     """A customer's request for address space; staff approve it (which allocates) or decline it with a reason."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="ipam_requests")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="space_requests")
     family = models.PositiveSmallIntegerField(choices=Family.choices)
     length = models.PositiveSmallIntegerField()
     purpose = models.CharField(max_length=500)
-    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    status = models.CharField(max_length=10, choices=SpaceRequestStatus.choices, default=SpaceRequestStatus.PENDING)
     reason = models.CharField(max_length=500, blank=True, help_text="Why it was declined.")
     allocation = models.ForeignKey(Allocation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     requested_by = models.CharField(max_length=200)
@@ -139,7 +139,8 @@ class Request(models.Model):
 
 
 class Event(models.Model):
-    """The audit trail: one row per change to a pool, an allocation or a request, written in the same transaction."""
+    """The audit trail: one row per change to a pool, an allocation or a space request, written in the same
+    transaction."""
 
     action = models.CharField(max_length=32)
     pool = models.ForeignKey(Pool, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

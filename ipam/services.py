@@ -1,4 +1,4 @@
-"""Every write to address space: pools, allocations, requests. Each call is one transaction with its audit row.
+"""Every write to address space: pools, allocations, space requests. Each call is one transaction with its audit row.
 
 The allocator keeps a buddy-style free table (`FreeBlock`) beside the allocations: the maximal aligned free blocks of
 each pool. Finding space is one indexed lookup there, taking it splits one free block into at most (length - pool
@@ -22,7 +22,7 @@ from accounts.actors import Actor
 from accounts.models import Account, ApiKey
 from accounts.selectors import apikey_account_wide, apikey_allows_reverse_record
 from ipam import reverse
-from ipam.models import Allocation, Event, Family, FreeBlock, Pool, Request, RequestStatus, Status
+from ipam.models import Allocation, Event, Family, FreeBlock, Pool, SpaceRequest, SpaceRequestStatus, Status
 from ipam.prefixes import BITS, Block, PrefixError, address_parse, buddy_candidates, carve, key, prefix_parse
 from zones.models import Zone
 from zones.services import ApplyResult, Operation, Replace, zone_apply
@@ -443,19 +443,20 @@ def _parse(text: str) -> Block:
         raise IpamError(str(exc)) from None
 
 
-# --- requests -------------------------------------------------------------------------------------------------------
+# --- space requests -------------------------------------------------------------------------------------------------
 
 
-def request_file(
+def space_request_file(
     *, account: Account, family: int, length: int, purpose: str, actor: Actor, key: ApiKey | None = None
-) -> Request:
-    """File a request for space. With `key` (the API key the actor uses), only a writable key of `account` that is
-    restricted to no zones, hosts or record types may: a key made for some DNS records is not one for address space.
+) -> SpaceRequest:
+    """A customer asks for a block of `length`; staff decide (space_request_approve, space_request_decline).
+
+    With `key` (the API key the actor uses), only a writable key of `account` that is restricted to no zones, hosts
+    or record types may: a key made for some DNS records is not one for address space.
     """
     _key_may_write(key, account)
     if key is not None and not apikey_account_wide(key):
         raise OutOfScope("an API key restricted to zones, hosts or record types cannot request address space")
-    """A customer asks for a block of `length`; staff decide."""
     if family not in Family.values:
         raise IpamError("the family must be 4 or 6")
     if not 0 < length <= BITS[family]:
@@ -463,19 +464,19 @@ def request_file(
     if not purpose.strip():
         raise IpamError("say what the space is for")
     with transaction.atomic():
-        request = Request.objects.create(
+        filed = SpaceRequest.objects.create(
             account=account, family=family, length=length, purpose=purpose.strip()[:500], requested_by=actor.label
         )
-        _audit("request_file", actor, account=account, detail={"request": request.pk, "length": length})
-    return request
+        _audit("space_request_file", actor, account=account, detail={"space_request": filed.pk, "length": length})
+    return filed
 
 
-def request_approve(
-    *, request: Request, pool: Pool, actor: Actor, strategy: Strategy = "sparse", prefix: str | None = None
-) -> Request:
+def space_request_approve(
+    *, space_request: SpaceRequest, pool: Pool, actor: Actor, strategy: Strategy = "sparse", prefix: str | None = None
+) -> SpaceRequest:
     """Approve a pending request by allocating from `pool` (the next free block, or the given prefix)."""
     with transaction.atomic():
-        current = _pending(request)
+        current = _pending(space_request)
         if pool.family != current.family:
             raise IpamError(f"the request is for IPv{current.family} space; {pool.prefix} is IPv{pool.family}")
         allocation = prefix_allocate(
@@ -487,40 +488,43 @@ def request_approve(
             prefix=prefix,
             description=current.purpose[:200],
         )
-        _decide(current, RequestStatus.APPROVED, actor, allocation=allocation)
+        _decide(current, SpaceRequestStatus.APPROVED, actor, allocation=allocation)
     return current
 
 
-def request_decline(*, request: Request, reason: str, actor: Actor) -> Request:
+def space_request_decline(*, space_request: SpaceRequest, reason: str, actor: Actor) -> SpaceRequest:
+    """Decline a pending request; the customer sees `reason`."""
     if not reason.strip():
         raise IpamError("give the customer a reason")
     with transaction.atomic():
-        current = _pending(request)
+        current = _pending(space_request)
         current.reason = reason.strip()[:500]
-        _decide(current, RequestStatus.DECLINED, actor)
+        _decide(current, SpaceRequestStatus.DECLINED, actor)
     return current
 
 
-def _pending(request: Request) -> Request:
-    current = Request.objects.select_for_update().select_related("account").get(pk=request.pk)
-    if current.status != RequestStatus.PENDING:
+def _pending(space_request: SpaceRequest) -> SpaceRequest:
+    current = SpaceRequest.objects.select_for_update().select_related("account").get(pk=space_request.pk)
+    if current.status != SpaceRequestStatus.PENDING:
         raise Unavailable(f"the request was {current.status} already")
     return current
 
 
-def _decide(request: Request, status: RequestStatus, actor: Actor, allocation: Allocation | None = None) -> None:
-    request.status = status
-    request.allocation = allocation
-    request.decided_by = actor.label[:200]
-    request.decided = timezone.now()
-    request.save()
+def _decide(
+    space_request: SpaceRequest, status: SpaceRequestStatus, actor: Actor, allocation: Allocation | None = None
+) -> None:
+    space_request.status = status
+    space_request.allocation = allocation
+    space_request.decided_by = actor.label[:200]
+    space_request.decided = timezone.now()
+    space_request.save()
     _audit(
-        f"request_{'approve' if status == RequestStatus.APPROVED else 'decline'}",
+        f"space_request_{'approve' if status == SpaceRequestStatus.APPROVED else 'decline'}",
         actor,
         pool=allocation.pool if allocation else None,
         prefix=allocation.prefix if allocation else "",
-        account=request.account,
-        detail={"request": request.pk, "reason": request.reason},
+        account=space_request.account,
+        detail={"space_request": space_request.pk, "reason": space_request.reason},
     )
 
 
@@ -709,8 +713,8 @@ __all__: Sequence[str] = [
     "prefix_reserve",
     "ptr_set",
     "quarantine_expire",
-    "request_approve",
-    "request_decline",
-    "request_file",
     "reverse_delegate",
+    "space_request_approve",
+    "space_request_decline",
+    "space_request_file",
 ]

@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from ipam.models import Allocation, Family, Pool, Request
+from ipam.models import Allocation, Family, Pool, SpaceRequest
 from ipam.selectors import PoolUtilisation, Usage
 from ipam.services import STRATEGIES
 
@@ -72,17 +72,17 @@ class DelegationSerializer(serializers.Serializer[Any]):
     nameservers = serializers.ListField(child=serializers.CharField(max_length=255), allow_empty=True, max_length=13)
 
 
-class RequestSerializer(serializers.ModelSerializer[Request]):
+class SpaceRequestSerializer(serializers.ModelSerializer[SpaceRequest]):
     account = serializers.CharField(source="account.name", read_only=True)
     allocation = serializers.CharField(source="allocation.prefix", read_only=True, allow_null=True, default=None)
 
     class Meta:
-        model = Request
+        model = SpaceRequest
         fields = ["id", "account", "family", "length", "purpose", "status", "reason", "allocation", "created"]
         fields += ["decided"]
 
 
-class RequestCreateSerializer(serializers.Serializer[Any]):
+class SpaceRequestCreateSerializer(serializers.Serializer[Any]):
     account = serializers.SlugField(required=False, allow_null=True, default=None)
     family = serializers.ChoiceField(choices=Family.choices)
     length = serializers.IntegerField(min_value=1, max_value=128)

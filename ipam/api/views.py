@@ -33,7 +33,7 @@ from accounts.selectors import apikey_actor
 from ipam import selectors, services
 from ipam.api import serializers as s
 from ipam.api.schema import IpamSchema
-from ipam.models import Allocation, Pool, Request
+from ipam.models import Allocation, Pool, SpaceRequest
 from ipam.services import IpamError, OutOfScope, Unavailable
 from zones.api.throttling import KeyThrottle
 
@@ -225,36 +225,38 @@ class AllocationViewSet(
         return Response(s.AccountUsageSerializer(rows, many=True).data)
 
 
-class RequestViewSet(IpamView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Request]):
+class SpaceRequestViewSet(
+    IpamView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[SpaceRequest]
+):
     """Customers file requests for space and see their own; staff see all and approve or decline them."""
 
-    serializer_class = s.RequestSerializer
+    serializer_class = s.SpaceRequestSerializer
     pagination_class = Page
-    queryset = Request.objects.none()  # for the schema; get_queryset scopes every request
+    queryset = SpaceRequest.objects.none()  # for the schema; get_queryset scopes every request
 
-    def get_queryset(self) -> QuerySet[Request]:
-        return Request.objects.filter(account__in=self.accounts()).select_related("account", "allocation")
+    def get_queryset(self) -> QuerySet[SpaceRequest]:
+        return SpaceRequest.objects.filter(account__in=self.accounts()).select_related("account", "allocation")
 
-    @extend_schema(request=s.RequestCreateSerializer, responses={201: s.RequestSerializer, **ERRORS})
+    @extend_schema(request=s.SpaceRequestCreateSerializer, responses={201: s.SpaceRequestSerializer, **ERRORS})
     def create(self, request: ApiRequest) -> Response:
-        data = self.parsed(s.RequestCreateSerializer)
+        data = self.parsed(s.SpaceRequestCreateSerializer)
         data["account"] = self.account_named(data["account"])
-        filed = services.request_file(**data, actor=self.actor(), key=self.key())
-        return Response(s.RequestSerializer(filed).data, status=status.HTTP_201_CREATED)
+        filed = services.space_request_file(**data, actor=self.actor(), key=self.key())
+        return Response(s.SpaceRequestSerializer(filed).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.ApproveSerializer, responses={200: s.RequestSerializer, **ERRORS})
+    @extend_schema(request=s.ApproveSerializer, responses={200: s.SpaceRequestSerializer, **ERRORS})
     @action(detail=True, methods=["post"], **STAFF_ONLY)
     def approve(self, request: ApiRequest, pk: str) -> Response:
         data = self.parsed(s.ApproveSerializer)
         pool = Pool.objects.filter(pk=data.pop("pool")).first()
         if pool is None:
             raise NotFound("no such pool")
-        decided = services.request_approve(request=self.get_object(), pool=pool, **data, actor=self.actor())
-        return Response(s.RequestSerializer(decided).data)
+        decided = services.space_request_approve(space_request=self.get_object(), pool=pool, **data, actor=self.actor())
+        return Response(s.SpaceRequestSerializer(decided).data)
 
-    @extend_schema(request=s.DeclineSerializer, responses={200: s.RequestSerializer, **ERRORS})
+    @extend_schema(request=s.DeclineSerializer, responses={200: s.SpaceRequestSerializer, **ERRORS})
     @action(detail=True, methods=["post"], **STAFF_ONLY)
     def decline(self, request: ApiRequest, pk: str) -> Response:
         reason = self.parsed(s.DeclineSerializer)["reason"]
-        decided = services.request_decline(request=self.get_object(), reason=reason, actor=self.actor())
-        return Response(s.RequestSerializer(decided).data)
+        decided = services.space_request_decline(space_request=self.get_object(), reason=reason, actor=self.actor())
+        return Response(s.SpaceRequestSerializer(decided).data)

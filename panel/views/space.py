@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Account
 from ipam import reverse, selectors, services
-from ipam.models import Allocation, Pool, Request, RequestStatus, Status
+from ipam.models import Allocation, Pool, SpaceRequest, SpaceRequestStatus, Status
 from ipam.prefixes import PrefixError, address_parse, key, prefix_parse
 from ipam.services import IpamError
 from panel import forms
@@ -37,7 +37,7 @@ def space(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.request_file(
+            services.space_request_file(
                 account=data["account"],
                 family=data["family"],
                 length=data["length"],
@@ -53,7 +53,7 @@ def space(request: HttpRequest) -> HttpResponse:
     context = {
         "allocations": [(a, _size_text(a), len(_ptrs(a)[1])) for a in allocations],
         "usage": [u for account in accounts for u in selectors.account_utilisation(account=account)],
-        "requests": Request.objects.filter(account__in=accounts).select_related("account")[:50],
+        "space_requests": SpaceRequest.objects.filter(account__in=accounts).select_related("account")[:50],
         "form": form,
     }
     return page(request, "panel/space/index.html", context, status=400 if request.method == "POST" else 200)
@@ -144,7 +144,7 @@ def staff_home(request: HttpRequest, allocate_form: forms.AllocateForm | None = 
     context = {
         "pools": selectors.pools_utilisation(),
         "allocate_form": allocate_form or forms.AllocateForm(),
-        "pending": Request.objects.filter(status=RequestStatus.PENDING).count(),
+        "pending": SpaceRequest.objects.filter(status=SpaceRequestStatus.PENDING).count(),
         "search_form": forms.SearchForm(),
     }
     return page(request, "panel/staff/home.html", context, status=400 if allocate_form else 200)
@@ -174,32 +174,34 @@ def staff_allocate(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def staff_requests(request: HttpRequest) -> HttpResponse:
-    pending = Request.objects.filter(status=RequestStatus.PENDING).select_related("account").order_by("created")
+    filed = SpaceRequest.objects.select_related("account")
+    pending = filed.filter(status=SpaceRequestStatus.PENDING).order_by("created")
     rows = [
         (r, forms.ApproveForm(family=r.family, prefix=f"r{r.pk}"), forms.DeclineForm(prefix=f"r{r.pk}"))
         for r in pending
     ]
-    decided = Request.objects.exclude(status=RequestStatus.PENDING).select_related("account", "allocation")[:30]
+    decided = filed.exclude(status=SpaceRequestStatus.PENDING).select_related("allocation")[:30]
     return page(request, "panel/staff/requests.html", {"rows": rows, "decided": decided})
 
 
 @staff_required
 @require_POST
 def staff_request_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
-    filed = get_object_or_404(Request, pk=pk)
+    filed = get_object_or_404(SpaceRequest, pk=pk)
     try:
         if decision == "approve":
             form: Any = forms.ApproveForm(request.POST, family=filed.family, prefix=f"r{pk}")
             if form.is_valid():
-                decided = services.request_approve(
-                    request=filed, pool=form.cleaned_data["pool"], actor=actor_of(request)
+                decided = services.space_request_approve(
+                    space_request=filed, pool=form.cleaned_data["pool"], actor=actor_of(request)
                 )
-                assert decided.allocation is not None
-                messages.success(request, f"Approved: {decided.allocation.prefix} for {decided.account}.")
+                messages.success(request, f"Approved: {decided.allocation} for {decided.account}.")
         else:
             form = forms.DeclineForm(request.POST, prefix=f"r{pk}")
             if form.is_valid():
-                services.request_decline(request=filed, reason=form.cleaned_data["reason"], actor=actor_of(request))
+                services.space_request_decline(
+                    space_request=filed, reason=form.cleaned_data["reason"], actor=actor_of(request)
+                )
                 messages.success(request, f"Declined the request of {filed.account}.")
         if not form.is_valid():
             messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))

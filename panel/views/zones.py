@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ipam import selectors as ipam_selectors
-from ipam.models import Request, RequestStatus
+from ipam.models import SpaceRequest, SpaceRequestStatus
 from panel import forms, selectors
 from panel.views.common import actor_of, is_htmx, page, zone_or_404
 from zones import selectors as zone_selectors
@@ -28,10 +28,11 @@ from zones.services import Add, Delete, Replace, ZoneError, zone_apply, zone_cre
 def dashboard(request: HttpRequest, create_form: forms.ZoneCreateForm | None = None) -> HttpResponse:
     mine = selectors.own_accounts(request.user)
     zones = selectors.zones_of(request.user).filter(account__in=mine)
+    pending = SpaceRequest.objects.filter(account__in=mine, status=SpaceRequestStatus.PENDING)
     context = {
         "zones": selectors.zones_overview(zones=zones),
         "allocations": ipam_selectors.allocations_of(accounts=mine),
-        "requests": Request.objects.filter(account__in=mine, status=RequestStatus.PENDING).select_related("account"),
+        "space_requests": pending.select_related("account"),
         "create_form": create_form or forms.ZoneCreateForm(accounts=mine),
         "has_account": mine.exists(),
     }

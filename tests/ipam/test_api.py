@@ -11,7 +11,7 @@ from django.test import Client
 from accounts.actors import Actor
 from accounts.models import Account
 from accounts.services import account_create
-from ipam.models import Allocation, Pool, Request
+from ipam.models import Allocation, Pool, SpaceRequest
 from ipam.services import prefix_allocate
 from tests.sessions import sign_in_verified
 from zones.models import Zone
@@ -154,7 +154,7 @@ def test_a_request_is_filed_by_the_customer_and_approved_by_staff(
     assert (status, decided["status"], decided["allocation"]) == (200, "approved", "2001:db8::/56")
     again = post(staff, f"/requests/{filed['id']}/decline/", {"reason": "no"})
     assert again[0] == 409
-    assert Request.objects.get().allocation is not None
+    assert SpaceRequest.objects.get().allocation is not None
 
 
 def test_the_openapi_schema_describes_the_ipam_api(staff: Client) -> None:

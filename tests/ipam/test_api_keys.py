@@ -16,8 +16,8 @@ from django.utils import timezone
 from accounts.actors import Actor
 from accounts.models import Account, ApiKey
 from accounts.services import account_create, apikey_revoke
-from ipam.models import Allocation, Event, Pool, Request
-from ipam.services import prefix_allocate, ptr_set, request_file
+from ipam.models import Allocation, Event, Pool, SpaceRequest
+from ipam.services import prefix_allocate, ptr_set, space_request_file
 from tests.apikeys import Key, MakeKey
 from zones.models import RRset, Zone
 from zones.services import zone_create
@@ -70,10 +70,10 @@ def test_a_key_files_a_request_for_its_account(key: Key, other_account: Account)
     body = {"family": 6, "length": 56, "purpose": "kubernetes nodes"}
     status, filed = call("POST", "/requests/", body, authorization=key.basic)
     assert (status, filed["status"], filed["account"]) == (201, "pending", "acme")
-    assert Request.objects.get().requested_by == f"API key {key.key.key_id}"
+    assert SpaceRequest.objects.get().requested_by == f"API key {key.key.key_id}"
     status, _ = call("POST", "/requests/", {**body, "account": "globex"}, authorization=key.basic)
     assert status == 400  # another account's name is unknown to the key
-    assert Request.objects.count() == 1
+    assert SpaceRequest.objects.count() == 1
     assert call("GET", "/requests/", authorization=key.basic)[1]["results"][0]["id"] == filed["id"]
 
 
@@ -110,14 +110,14 @@ def test_a_read_only_key_reads_but_is_refused_every_write(
     request = {"family": 6, "length": 56, "purpose": "more"}
     assert call("POST", "/requests/", request, authorization=key.basic)[0] == 403
     assert not RRset.objects.filter(zone=reverse_zone, type__in=["PTR", "NS"]).exclude(name="@").exists()
-    assert not Request.objects.exists()
-    assert not Event.objects.filter(action__in=["ptr_set", "reverse_delegate", "request_file"]).exists()
+    assert not SpaceRequest.objects.exists()
+    assert not Event.objects.filter(action__in=["ptr_set", "reverse_delegate", "space_request_file"]).exists()
 
 
 def test_another_accounts_key_finds_nothing_of_ours(
     make_key: MakeKey, other_account: Account, block: Allocation, reverse_zone: Zone, cli_actor: Actor
 ) -> None:
-    request_file(account=block.account, family=6, length=56, purpose="ours", actor=cli_actor)  # type: ignore[arg-type]
+    space_request_file(account=block.account, family=6, length=56, purpose="ours", actor=cli_actor)  # type: ignore[arg-type]
     stranger = make_key(owner=other_account)
     assert call("GET", f"/allocations/{block.pk}/", authorization=stranger.basic)[0] == 404
     assert call("GET", f"/allocations/{block.pk}/ptr/", authorization=stranger.basic)[0] == 404
@@ -126,7 +126,7 @@ def test_another_accounts_key_finds_nothing_of_ours(
     assert call("PUT", f"/allocations/{block.pk}/delegation/", delegation, authorization=stranger.basic)[0] == 404
     assert call("GET", "/allocations/", authorization=stranger.basic)[1]["results"] == []
     assert call("GET", "/requests/", authorization=stranger.basic)[1]["results"] == []
-    assert call("GET", f"/requests/{Request.objects.get().pk}/", authorization=stranger.basic)[0] == 404
+    assert call("GET", f"/requests/{SpaceRequest.objects.get().pk}/", authorization=stranger.basic)[0] == 404
     assert not reverse_zone.rrsets.filter(type__in=["PTR", "NS"]).exclude(name="@").exists()
 
 
@@ -161,7 +161,7 @@ def test_staff_operations_refuse_every_key(
     # Even a key of an account that a staff user belongs to: the key acts for the account, never as staff.
     account.members.add(User.objects.create_user("noc", is_staff=True))
     key = make_key()
-    filed = request_file(account=account, family=6, length=56, purpose="lab", actor=cli_actor)
+    filed = space_request_file(account=account, family=6, length=56, purpose="lab", actor=cli_actor)
     refused = [
         call("GET", "/pools/", authorization=key.basic),
         call("POST", "/pools/", {"prefix": "192.0.2.0/24", "default_length": 26}, authorization=key.basic),
@@ -176,7 +176,7 @@ def test_staff_operations_refuse_every_key(
     assert {status for status, _ in refused} == {403}
     assert Allocation.objects.count() == 1
     assert Pool.objects.count() == 1
-    assert Request.objects.get().status == "pending"
+    assert SpaceRequest.objects.get().status == "pending"
 
 
 def test_raw_http_basic_and_bearer_as_curl_sends_them(key: Key, block: Allocation) -> None:

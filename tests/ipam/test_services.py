@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.actors import Actor
 from accounts.models import Account
-from ipam.models import Allocation, Event, FreeBlock, Pool, RequestStatus, Status
+from ipam.models import Allocation, Event, FreeBlock, Pool, SpaceRequestStatus, Status
 from ipam.selectors import account_utilisation, pool_utilisation
 from ipam.services import (
     IpamError,
@@ -21,9 +21,9 @@ from ipam.services import (
     prefix_release,
     prefix_reserve,
     quarantine_expire,
-    request_approve,
-    request_decline,
-    request_file,
+    space_request_approve,
+    space_request_decline,
+    space_request_file,
 )
 from tests.ipam.conftest import assert_pool_consistent
 
@@ -184,25 +184,25 @@ def test_every_change_is_audited(pool4: Pool, account: Account, cli_actor: Actor
 def test_a_request_approved_allocates_and_one_declined_carries_the_reason(
     pool6: Pool, account: Account, cli_actor: Actor, customer_actor: Actor
 ) -> None:
-    wanted = request_file(account=account, family=6, length=56, purpose="VM host", actor=customer_actor)
-    approved = request_approve(request=wanted, pool=pool6, actor=cli_actor)
-    assert approved.status == RequestStatus.APPROVED
+    wanted = space_request_file(account=account, family=6, length=56, purpose="VM host", actor=customer_actor)
+    approved = space_request_approve(space_request=wanted, pool=pool6, actor=cli_actor)
+    assert approved.status == SpaceRequestStatus.APPROVED
     assert approved.allocation is not None
     assert approved.allocation.account == account
     assert approved.allocation.length == 56
     with pytest.raises(Unavailable, match="approved already"):
-        request_decline(request=wanted, reason="changed my mind", actor=cli_actor)
-    other = request_file(account=account, family=6, length=48, purpose="more", actor=customer_actor)
-    declined = request_decline(request=other, reason="use the /56 first", actor=cli_actor)
-    assert (declined.status, declined.reason) == (RequestStatus.DECLINED, "use the /56 first")
+        space_request_decline(space_request=wanted, reason="changed my mind", actor=cli_actor)
+    other = space_request_file(account=account, family=6, length=48, purpose="more", actor=customer_actor)
+    declined = space_request_decline(space_request=other, reason="use the /56 first", actor=cli_actor)
+    assert (declined.status, declined.reason) == (SpaceRequestStatus.DECLINED, "use the /56 first")
 
 
 def test_approving_into_a_pool_of_the_other_family_is_refused(pool4: Pool, account: Account, cli_actor: Actor) -> None:
-    wanted = request_file(account=account, family=6, length=56, purpose="VM host", actor=cli_actor)
+    wanted = space_request_file(account=account, family=6, length=56, purpose="VM host", actor=cli_actor)
     with pytest.raises(IpamError, match="IPv6 space"):
-        request_approve(request=wanted, pool=pool4, actor=cli_actor)
+        space_request_approve(space_request=wanted, pool=pool4, actor=cli_actor)
     wanted.refresh_from_db()
-    assert wanted.status == RequestStatus.PENDING
+    assert wanted.status == SpaceRequestStatus.PENDING
 
 
 def test_allocating_costs_a_fixed_number_of_queries(

@@ -9,7 +9,7 @@ from accounts.actors import Actor
 from accounts.models import Account
 from accounts.services import Scope, apikey_create
 from ipam.models import Allocation
-from ipam.services import request_file
+from ipam.services import space_request_file
 from zones.models import Zone
 
 ZONE_PAGES = [
@@ -96,7 +96,7 @@ def test_an_api_key_cannot_be_made_for_another_account(other_client: Client, acc
 def test_a_request_cannot_be_filed_for_another_account(other_client: Client, account: Account) -> None:
     data = {"account": account.pk, "family": 6, "length": 48, "purpose": "theirs"}
     assert other_client.post("/space", data).status_code == 400
-    assert not account.ipam_requests.exists()
+    assert not account.space_requests.exists()
 
 
 def test_the_dashboard_lists_only_ones_own_zones(other_client: Client, zone: Zone) -> None:
@@ -114,11 +114,11 @@ def test_staff_pages_refuse_customers(customer_client: Client, path: str) -> Non
 def test_staff_actions_refuse_customers(
     customer_client: Client, account: Account, pool6, cli_actor: Actor, path: str
 ) -> None:
-    request_file(account=account, family=6, length=48, purpose="lab", actor=cli_actor)
+    space_request_file(account=account, family=6, length=48, purpose="lab", actor=cli_actor)
     data = {"pool": pool6.pk, "account": account.pk, "r1-pool": pool6.pk, "r1-reason": "no"}
     assert customer_client.post(path, data).status_code == 403
     assert not Allocation.objects.exists()
-    assert account.ipam_requests.get().status == "pending"
+    assert account.space_requests.get().status == "pending"
 
 
 @pytest.mark.parametrize("path", STAFF_PAGES)

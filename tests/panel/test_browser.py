@@ -25,7 +25,7 @@ from playwright import sync_api
 
 from accounts.actors import Actor
 from accounts.services import account_create
-from ipam.models import Request
+from ipam.models import SpaceRequest
 from ipam.services import pool_create
 from tests.panel.conftest import PASSWORD
 from zones.models import Zone
@@ -270,7 +270,7 @@ def test_a_customer_requests_a_48_staff_approve_it_and_the_customer_sets_a_ptr(
     page.get_by_label("What is it for?").fill("A new rack in AMS1")
     page.get_by_role("button", name="Send request").click()
     expect(page.get_by_text("Your request for a /48 is with our staff.")).to_be_visible()
-    assert Request.objects.get().status == "pending"
+    assert SpaceRequest.objects.get().status == "pending"
 
     staff = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 860})
     staff_page = staff.new_page()
@@ -288,7 +288,7 @@ def test_a_customer_requests_a_48_staff_approve_it_and_the_customer_sets_a_ptr(
     snap(staff_page, shots, "staff-requests")
     request.get_by_role("button", name="Approve").click()
     expect(staff_page.get_by_text("Approved: 2001:db8:")).to_be_visible()
-    allocation = Request.objects.get().allocation
+    allocation = SpaceRequest.objects.get().allocation
     assert allocation is not None
     assert allocation.prefix.endswith("/48")
 

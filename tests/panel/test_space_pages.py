@@ -7,8 +7,8 @@ from django.test import Client, override_settings
 
 from accounts.actors import Actor
 from accounts.models import Account
-from ipam.models import Allocation, Pool, Request
-from ipam.services import request_file
+from ipam.models import Allocation, Pool, SpaceRequest
+from ipam.services import space_request_file
 from tests.conftest import API_PASSWORD
 from zones.models import Zone
 from zones.selectors import zone_records
@@ -26,7 +26,7 @@ def test_the_root_of_a_legacy_api_host_still_answers_the_api(client: Client, zon
 def test_a_customer_files_a_request_and_sees_it_pending(customer_client: Client, account: Account) -> None:
     data = {"account": account.pk, "family": 6, "length": 48, "purpose": "new rack"}
     assert customer_client.post("/space", data).status_code == 302
-    assert Request.objects.get().requested_by == "alice"
+    assert SpaceRequest.objects.get().requested_by == "alice"
     assert "new rack" in customer_client.get("/").content.decode()
 
 
@@ -49,11 +49,11 @@ def test_a_length_the_pool_does_not_allow_is_refused_with_the_services_reason(
 def test_declining_needs_a_reason_and_the_customer_sees_it(
     staff_client: Client, customer_client: Client, account: Account, cli_actor: Actor
 ) -> None:
-    filed = request_file(account=account, family=6, length=32, purpose="everything", actor=cli_actor)
+    filed = space_request_file(account=account, family=6, length=32, purpose="everything", actor=cli_actor)
     staff_client.post(f"/staff/requests/{filed.pk}/decline", {f"r{filed.pk}-reason": ""})
-    assert Request.objects.get().status == "pending"
+    assert SpaceRequest.objects.get().status == "pending"
     staff_client.post(f"/staff/requests/{filed.pk}/decline", {f"r{filed.pk}-reason": "a /32 is a whole LIR"})
-    assert Request.objects.get().status == "declined"
+    assert SpaceRequest.objects.get().status == "declined"
     assert "a /32 is a whole LIR" in customer_client.get("/space").content.decode()
 
 
