@@ -46,8 +46,9 @@ def test_a_bearer_token_survives_being_cut_out_of_the_json_as_acme_sh_does(api_a
     assert re.fullmatch(r"[A-Za-z0-9_.-]+", token), token  # URL-safe, and no ':'
     # acme.sh: _egrep_o "access_token\":\"[^\"]*\"" | cut -d : -f 2 | tr -d '"'
     raw = reply.headers.content.decode()
-    found = re.search(r'access_token":\s*"[^"]*"', raw).group(0)
-    cut = found.split(":")[1].replace('"', "").strip()
+    found = re.search(r'access_token":\s*"[^"]*"', raw)
+    assert found is not None, raw
+    cut = found.group(0).split(":")[1].replace('"', "").strip()
     assert cut == token
     assert api_as(None).get("/dns/v2/zones", HTTP_AUTHORIZATION=f"Bearer {cut}").status == 200
 
