@@ -19,6 +19,11 @@ from accounts.secrets import DUMMY_SALT, secret_hash, secret_matches
 from accounts.services import token_signer
 
 
+class OutOfScope(Exception):
+    """The API key acting may not do this: it is read-only, belongs to another account, or its scope (zones, hosts,
+    record types) does not cover it. The one such error of every API that takes keys (DNS and IPAM): a 403."""
+
+
 def account_by_name(name: str) -> Account | None:
     return Account.objects.filter(name=name).first()
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.actors import Actor
 from accounts.models import Account, ApiKey
-from accounts.selectors import apikey_account_wide, apikey_allows_reverse_record
+from accounts.selectors import OutOfScope, apikey_account_wide, apikey_allows_reverse_record
 from ipam import reverse
 from ipam.models import Allocation, Event, Family, FreeBlock, Pool, SpaceRequest, SpaceRequestStatus, Status
 from ipam.prefixes import BITS, Block, PrefixError, address_parse, buddy_candidates, carve, key, prefix_parse
@@ -44,11 +44,6 @@ class IpamError(Exception):
 
 class Unavailable(IpamError):
     """The space asked for is taken or the pool is full: a conflict with the current state (HTTP 409)."""
-
-
-class OutOfScope(IpamError):
-    """The API key acting may not do this: it is read-only, belongs to another account, or is restricted to other
-    zones, hosts or record types (403 over HTTP)."""
 
 
 class PoolExhausted(Unavailable):
@@ -703,7 +698,6 @@ def _audit(
 
 __all__: Sequence[str] = [
     "IpamError",
-    "OutOfScope",
     "PoolExhausted",
     "Unavailable",
     "pool_create",

@@ -29,12 +29,12 @@ from accounts.actors import Actor, Interface
 from accounts.authentication import ApiKeyAuthentication, KeyWritePermission, request_key
 from accounts.models import Account, ApiKey
 from accounts.net import client_address
-from accounts.selectors import apikey_actor
+from accounts.selectors import OutOfScope, apikey_actor
 from ipam import selectors, services
 from ipam.api import serializers as s
 from ipam.api.schema import IpamSchema
 from ipam.models import Allocation, Pool, SpaceRequest
-from ipam.services import IpamError, OutOfScope, Unavailable
+from ipam.services import IpamError, Unavailable
 from zones.api.throttling import KeyThrottle
 
 ERRORS = {

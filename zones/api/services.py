@@ -14,7 +14,7 @@ from django.db import transaction
 
 from accounts.actors import Actor
 from accounts.models import ApiKey
-from accounts.selectors import apikey_allows_record
+from accounts.selectors import OutOfScope, apikey_allows_record
 from zones import records
 from zones.api import codec
 from zones.api.selectors import GENERATED, RRsets, rrsets_matching, rrsets_visible
@@ -29,10 +29,6 @@ class RequestError(Exception):
     def __init__(self, errors: Sequence[str]) -> None:
         super().__init__("; ".join(errors))
         self.errors = list(errors)
-
-
-class ScopeError(Exception):
-    """The API key may not do this (403)."""
 
 
 @dataclass(frozen=True)
@@ -202,7 +198,7 @@ def _parse_one(item: Mapping[str, Any], selector: Selector, origin: Any) -> Want
 def _check_scope(key: ApiKey, wanted: Sequence[Wanted]) -> None:
     for item in wanted:
         if not apikey_allows_record(key, host=item.host, rdtype=item.rdtype):
-            raise ScopeError(f"this API key may not change {item.host} {item.rdtype}")
+            raise OutOfScope(f"this API key may not change {item.host} {item.rdtype}")
 
 
 def _existing_at(zone: Zone, wanted: Sequence[Wanted]) -> RRsets:

@@ -23,6 +23,7 @@ from accounts.authentication import credentials_from_basic
 from accounts.models import ApiKey
 from accounts.net import client_address
 from accounts.selectors import (
+    OutOfScope,
     apikey_actor,
     apikey_allows_address,
     apikey_allows_record,
@@ -45,7 +46,6 @@ from zones.api.selectors import (
 from zones.api.services import (
     Counts,
     RequestError,
-    ScopeError,
     Selector,
     records_add,
     records_delete,
@@ -79,7 +79,7 @@ def v2_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | 
     """Errors in the v2 shape: {"error": "..."}, or {"errors": [...]} for invalid records."""
     if isinstance(exc, RequestError):
         return Response({"errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, ScopeError):
+    if isinstance(exc, OutOfScope):
         return Response({"error": str(exc)}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, Zone.DoesNotExist):  # deleted while this request was on its way to the zone's lock
         return Response({"error": "no such zone"}, status=status.HTTP_404_NOT_FOUND)
@@ -245,7 +245,7 @@ class RecordsView(V2View):
         if selector.host is not None or selector.rdtype is not None:
             raise RequestError(["text/dns is for whole zones: /zones/{zone}/records"])
         if apikey_restricted_to_records(self.key(request)):
-            raise ScopeError("this API key is restricted to some hosts or types and cannot use whole-zone files")
+            raise OutOfScope("this API key is restricted to some hosts or types and cannot use whole-zone files")
 
     def _body_records(self, request: Request) -> list[dict[str, Any]]:
         serializer = serializers.RecordsSerializer(data=request.data)
@@ -314,7 +314,7 @@ class DynamicView(V2View):
         else:
             rdtype, update = "AAAA", HostUpdate(v6=(address,))
         if not apikey_allows_record(key, host=host, rdtype=rdtype):
-            raise ScopeError(f"this API key may not change {host} {rdtype}")
+            raise OutOfScope(f"this API key may not change {host} {rdtype}")
         with transaction.atomic():
             outcome = dyndns_host_update(zone=zone, host=host, update=update, actor=self.actor(request))
         if outcome.error:
