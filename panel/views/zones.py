@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_POST
 from ipam import selectors as ipam_selectors
 from ipam.models import SpaceRequest, SpaceRequestStatus
 from panel import forms, selectors
+from panel.request_limits import body_too_large
 from panel.views.common import actor_of, is_htmx, page, zone_or_404
 from zones import selectors as zone_selectors
 from zones.models import Change, Zone
@@ -184,6 +186,8 @@ def record_delete(request: HttpRequest, zone: str, name: str, rdtype: str) -> Ht
 def zone_import_view(request: HttpRequest, zone: str) -> HttpResponse:
     """Paste or upload a master file, see the difference RRset by RRset, then apply it all or nothing."""
     found = zone_or_404(request, zone)
+    if request.method == "POST" and body_too_large(request):
+        return _import_too_large(request, found)
     form = forms.ImportForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {"zone": found, "form": form}
     if request.method != "POST" or not form.is_valid():
@@ -207,6 +211,15 @@ def zone_import_view(request: HttpRequest, zone: str) -> HttpResponse:
     preview = forms.ImportForm(initial={"text": text, "version": found.version})
     context.update(form=preview, diff=diff, errors=result.errors, previewing=True)
     return page(request, "panel/zone/import.html", context)
+
+
+def _import_too_large(request: HttpRequest, zone: Zone) -> HttpResponse:
+    """413 before the body is read (multipart uploads escape Django's own limit), shown as the form's error."""
+    form = forms.ImportForm(data={})
+    form.is_valid()
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    form.add_error("file", f"The file is larger than {limit // 1024} KiB: split it, or ask staff to import it.")
+    return page(request, "panel/zone/import.html", {"zone": zone, "form": form}, status=413)
 
 
 @login_required

@@ -213,9 +213,10 @@ class RecordsView(V2View):
     )
     def put(self, request: Request, zone: str, host: str | None = None, type: str | None = None) -> Response:
         z, selector = self._write_target(request, zone, host, type)
-        if isinstance(request.data, str):
+        # The media type decides, not the parsed value: a JSON string body is not a master file.
+        if request.content_type.split(";")[0].strip().lower() == MASTER_FILE:
             self._require_whole_zone(request, selector)
-            counts = zone_replace_from_master_file(zone=z, text=request.data, actor=self.actor(request))
+            counts = zone_replace_from_master_file(zone=z, text=str(request.data), actor=self.actor(request))
         else:
             items = self._body_records(request)
             counts = records_replace(
