@@ -76,6 +76,8 @@ class SecurityEvent(models.Model):
         NAMESERVER_CREATED = "nameserver_created", "nameserver added"
         ZONE_CREATED = "zone_created", "zone created"
         ZONE_DELETED = "zone_deleted", "zone deleted"
+        DNSSEC_ENABLED = "dnssec_enabled", "DNSSEC turned on"
+        DNSSEC_DISABLED = "dnssec_disabled", "DNSSEC turned off"
 
     account = models.ForeignKey(
         Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="security_events"

@@ -172,6 +172,22 @@ ZONE_MIN_TTL = env_int("ZONE_MIN_TTL", 0)
 # BIND refuses an RRset of more than 100 records (max-records-per-type): never accept one it would refuse.
 ZONE_MAX_RRSET_RECORDS = env_int("ZONE_MAX_RRSET_RECORDS", 100)
 ZONE_MAX_RECORDS = env_int("ZONE_MAX_RECORDS", 100_000)
+
+# --- DNSSEC: the hidden primaries (BIND, Knot) sign; see deploy/README.md ---
+# The policy signed zones get, declared in every signing server's configuration (BIND dnssec-policy, Knot policy), and
+# the one that takes a zone out: BIND's built-in "insecure", and a Knot policy of that name (cds-cdnskey-publish:
+# delete-dnssec). Both publish CDS/CDNSKEY DELETE and keep the signatures until ctrlpanel removes them.
+DNSSEC_POLICY = env_str("DNSSEC_POLICY", "ctrlpanel")
+DNSSEC_INSECURE_POLICY = env_str("DNSSEC_INSECURE_POLICY", "insecure")
+# The policy's max-zone-ttl: BIND caps longer TTLs in a signed zone and will not load a zone file holding one, so a
+# signed zone may not have them.
+DNSSEC_MAX_TTL = env_int("DNSSEC_MAX_TTL", 86400)
+# Validating resolvers that are asked for the DS at the parent: "address" or "address#port", comma separated; empty:
+# the system's resolvers (/etc/resolv.conf).
+DNSSEC_RESOLVERS = env_list("DNSSEC_RESOLVERS")
+# Once the parent is seen without the DS, the signatures stay this many seconds (or the DS TTL last seen, if longer)
+# so that no resolver still holding the DS meets an unsigned zone: a day's DS TTL and an hour of propagation.
+DNSSEC_DS_REMOVAL_WAIT = env_int("DNSSEC_DS_REMOVAL_WAIT", 90_000)
 # Zone names no customer may create, with everything at, below and above them (the provider's own domains beyond
 # those of ZONE_NAMESERVERS, the SOA contact, PANEL_PUBLIC_URL and LEGACY_API_HOSTS, which are reserved anyway).
 RESERVED_ZONES = env_list("RESERVED_ZONES")
@@ -216,9 +232,13 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 # worker only delay a change); the verifier transfers every zone from every nameserver and repairs drift.
 PUSH_SWEEP_INTERVAL = env_int("PUSH_SWEEP_INTERVAL", 30)
 PUSH_VERIFY_INTERVAL = env_int("PUSH_VERIFY_INTERVAL", 3600)
+# DNSSEC: how often every zone that is signed (or on its way in or out) is looked at: keys read back from the signers,
+# the DS at the parent checked, removals finished.
+DNSSEC_CHECK_INTERVAL = env_int("DNSSEC_CHECK_INTERVAL", 900)
 CELERY_BEAT_SCHEDULE = {
     "push-sweep": {"task": "zones.tasks.push_sweep", "schedule": float(PUSH_SWEEP_INTERVAL)},
     "zones-verify": {"task": "zones.tasks.zones_verify", "schedule": float(PUSH_VERIFY_INTERVAL)},
+    "dnssec-check": {"task": "zones.tasks.dnssec_check", "schedule": float(DNSSEC_CHECK_INTERVAL)},
 }
 
 REST_FRAMEWORK: dict[str, Any] = {

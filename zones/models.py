@@ -163,3 +163,35 @@ class DynDNSHost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.host} in {self.zone_id}"
+
+
+class ZoneDnssec(models.Model):
+    """A zone's DNSSEC: the customer's switch, how far signing has got, and the public keys read back from the signer.
+
+    Only public data is kept: the signer (the hidden primary) generates and holds the private keys. A zone without a
+    row is unsigned. See zones/dnssec.py for the states and what moves a zone between them.
+    """
+
+    class State(models.TextChoices):
+        UNSIGNED = "unsigned", "unsigned"
+        SIGNING = "signing", "signing"
+        WAITING_DS = "waiting_ds", "waiting for DS"
+        SECURE = "secure", "secure"
+        BOGUS = "bogus", "bogus"
+        REMOVING = "removing", "removing"
+
+    zone = models.OneToOneField(Zone, on_delete=models.CASCADE, primary_key=True, related_name="dnssec")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.UNSIGNED)
+    changed = models.DateTimeField(default=timezone.now, help_text="When the state last changed")
+    # DNSKEY presentation data of the keys with the SEP flag (the CSK), as the signer serves them, validated.
+    keys = models.JSONField(default=list, blank=True)
+    # The DS RRset the parent served at the last check (presentation data) and its TTL.
+    parent_ds = models.JSONField(default=list, blank=True)
+    parent_ds_ttl = models.PositiveIntegerField(null=True, blank=True)
+    checked = models.DateTimeField(null=True, blank=True, help_text="The last look at the parent")
+    # Removing: when the parent was first seen without a DS; signatures stay for the DS TTL after that.
+    ds_absent_since = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.zone_id} {self.state}"

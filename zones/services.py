@@ -27,7 +27,7 @@ from accounts.actors import Actor
 from accounts.audit import security_event_record
 from accounts.models import Account, SecurityEvent
 from zones import records
-from zones.models import Change, Record, RRset, Zone
+from zones.models import Change, Record, RRset, Zone, ZoneDnssec
 from zones.records import RecordError
 from zones.reserved import zone_name_refusal
 
@@ -275,6 +275,8 @@ def _rule_violation(staged: _Staged, name: str, rdtype: str) -> str | None:
         return "the apex NS records belong to the provider and cannot be changed"
     if name == "@" and rdtype in {"CNAME", "DS"} and state.contents:
         return f"a {rdtype} record cannot be at the zone apex"
+    if state.contents and state.ttl > settings.DNSSEC_MAX_TTL and _signed(staged.zone):
+        return f"a signed zone's TTLs may be at most {settings.DNSSEC_MAX_TTL} seconds (the signer's max-zone-ttl)"
     if "CNAME" in types and len(types) > 1:
         return "a CNAME cannot share its name with other data"
     if "ANAME" in types and types & {"A", "AAAA"}:
@@ -285,6 +287,11 @@ def _rule_violation(staged: _Staged, name: str, rdtype: str) -> str | None:
         # Compared with the stored size too: after the limit is lowered, an oversized RRset may still shrink.
         return f"an RRset may hold at most {settings.ZONE_MAX_RRSET_RECORDS} records"
     return None
+
+
+def _signed(zone: Zone) -> bool:
+    # Asked only for a TTL above the limit, so ordinary change sets pay no query for it.
+    return ZoneDnssec.objects.filter(zone=zone).exclude(state=ZoneDnssec.State.UNSIGNED).exists()
 
 
 def _check_zone_size(staged: _Staged, outcomes: list[Outcome]) -> None:

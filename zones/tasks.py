@@ -12,7 +12,7 @@ import random
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from zones.push import catalog
+from zones.push import catalog, signing
 from zones.push import selectors as push_selectors
 from zones.push import services as push_services
 from zones.push.services import PushBusy, PushError
@@ -91,3 +91,20 @@ def zones_verify() -> int:
             "drift of %s on %s repaired=%s: %s", report.zone, report.nameserver, report.repaired, report.differences
         )
     return len(drifted)
+
+
+# Seconds a step waits for a signer to publish keys after giving it the policy (BIND and Knot sign a small zone in well
+# under a second; a large one is picked up by the next periodic check).
+DNSSEC_SIGN_WAIT = 10.0
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=150)
+def dnssec_step(zone_id: int) -> None:
+    """After a DNSSEC switch: take the zone as far as the signers and the parent allow now."""
+    signing.zone_dnssec_step(zone_id=zone_id, wait=DNSSEC_SIGN_WAIT)
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=3000, time_limit=3300)
+def dnssec_check() -> int:
+    """Beat: read the keys of every signed zone back, look for the DS at the parent, finish removals."""
+    return signing.zones_dnssec_check()

@@ -146,6 +146,18 @@ options {{
     notify no;
     dnssec-validation no;
 }};
+// DNSSEC as deploy/bind/named.conf.hidden-primary declares it, with timings of seconds instead of hours so that a
+// test sees keys established (and a zone leave DNSSEC) at once.
+dnssec-policy "ctrlpanel" {{
+    keys {{ csk lifetime unlimited algorithm ecdsap256sha256; }};
+    dnskey-ttl 1;
+    max-zone-ttl 86400;
+    zone-propagation-delay 0;
+    publish-safety 0;
+    retire-safety 0;
+    parent-ds-ttl 1;
+    parent-propagation-delay 0;
+}};
 logging {{
     channel out {{ stderr; severity warning; }};
     category default {{ out; }};
@@ -200,6 +212,26 @@ acl:
   - id: push
     key: {TSIG_NAME}
     action: [update, transfer]
+
+policy:
+  - id: ctrlpanel
+    algorithm: ecdsap256sha256
+    single-type-signing: on
+    ksk-lifetime: 0
+    zsk-lifetime: 0
+    dnskey-ttl: 1
+    zone-max-ttl: 86400
+    propagation-delay: 0
+    cds-cdnskey-publish: always
+  - id: insecure
+    algorithm: ecdsap256sha256
+    single-type-signing: on
+    ksk-lifetime: 0
+    zsk-lifetime: 0
+    dnskey-ttl: 1
+    zone-max-ttl: 86400
+    propagation-delay: 0
+    cds-cdnskey-publish: delete-dnssec
 
 template:
   - id: default

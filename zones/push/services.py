@@ -29,7 +29,7 @@ from accounts.audit import security_event_record
 from accounts.models import SecurityEvent
 from zones import records
 from zones.models import Change, Nameserver, Record, Zone, ZoneSync
-from zones.push import catalog, control, transport
+from zones.push import catalog, control, delivery, dnssec, transport
 from zones.push.control import ControlError
 from zones.push.locks import zone_push_lock
 from zones.push.transport import Key, RRsetChange, TransportError
@@ -182,9 +182,8 @@ def changes_send(
     """
     server = server_of(nameserver)
     origin = records.zone_origin(zone.name)
-    # Deletions first: a server applies an UPDATE in order and silently drops data added beside a CNAME, so a name
-    # that turns from CNAME into A must lose the CNAME before it gains the A (RFC 2136 §3.4.2.2).
-    ordered = sorted(changes, key=lambda change: change.rdataset is not None)
+    # The order matters to servers (deletions before additions, the apex NS set and its glue first): see delivery.
+    ordered = delivery.with_previous(server, origin, delivery.delivery_order(changes, origin))
     groups = list(transport.chunks(ordered))
     start = int(from_soa.serial)  # type: ignore[attr-defined]
     last_intermediate = (start + len(groups) - 1) % SERIAL_MODULUS
@@ -194,7 +193,20 @@ def changes_send(
     for index, group in enumerate(groups):
         last = index == len(groups) - 1
         next_soa = soa_rdata(zone, serial if last else (start + index + 1) % SERIAL_MODULUS)
-        transport.update_send(server, origin, group, soa=next_soa, soa_ttl=zone.soa_ttl, expected_soa=expected)
+        try:
+            transport.update_send(server, origin, group, soa=next_soa, soa_ttl=zone.soa_ttl, expected_soa=expected)
+        except transport.UpdateRefused as exc:
+            # Deliver what the server takes of this message and the rest, and name exactly what it refuses.
+            delivery.deliver_around_refusal(
+                server,
+                origin,
+                [change for later in groups[index:] for change in later],
+                expected=expected,
+                soa_for=lambda value: soa_rdata(zone, value),
+                soa_ttl=zone.soa_ttl,
+                nameserver_name=nameserver.name,
+                refusal=exc,
+            )
         expected = next_soa
 
 
@@ -232,7 +244,7 @@ def _provision(nameserver: Nameserver, sync: ZoneSync, zone_id: int) -> bool:
     snapshot = zone_snapshot(zone_id=zone_id)
     if snapshot is None:
         return True
-    if not control.zone_add(nameserver, snapshot.zone.name, master_file(snapshot)):
+    if not control.zone_add(nameserver, snapshot.zone.name, master_file(snapshot), policy=dnssec.zone_policy(zone_id)):
         return False
     _await_serial(nameserver, snapshot)
     _confirm(sync, version=snapshot.version, serial=snapshot.serial)
@@ -245,7 +257,8 @@ def _await_serial(nameserver: Nameserver, snapshot: Snapshot) -> None:
     deadline = time.monotonic() + PROVISION_WAIT
     while time.monotonic() < deadline:
         soa = transport.soa_query(server, snapshot.origin)
-        if soa is not None and soa.serial == snapshot.serial:  # type: ignore[attr-defined]
+        # A signer may have counted the serial on already (signing is a change).
+        if soa is not None and dnssec.serial_at_least(int(soa.serial), snapshot.serial):  # type: ignore[attr-defined]
             return
         time.sleep(0.02)
     raise PushError(f"{nameserver.name} did not load {snapshot.zone.name} within {PROVISION_WAIT:.0f} s")
@@ -268,8 +281,8 @@ class Difference:
 def differences_between(
     snapshot: Snapshot, server_rrsets: dict[Key, dns.rdataset.Rdataset]
 ) -> tuple[list[RRsetChange], list[Difference]]:
-    """What must change on the server to match the database (ignoring the SOA and server-managed types)."""
-    theirs = {k: v for k, v in server_rrsets.items() if k[1] not in transport.SERVER_MANAGED_TYPES}
+    """What must change on the server to match the database (ignoring the SOA and what a signer adds)."""
+    theirs = {k: v for k, v in server_rrsets.items() if not transport.server_managed(k, snapshot.origin)}
     theirs = {k: v for k, v in theirs.items() if dns.rdatatype.to_text(k[1]) != ANAME}
     changes: list[RRsetChange] = []
     differences: list[Difference] = []
@@ -277,7 +290,7 @@ def differences_between(
         ours, other = snapshot.rrsets.get(key), theirs.get(key)
         if ours is not None and other is not None and ours == other and ours.ttl == other.ttl:
             continue
-        changes.append(RRsetChange(key[0], key[1], ours))
+        changes.append(RRsetChange(key[0], key[1], ours, other))
         differences.append(
             Difference(
                 name=records.owner_relative(key[0], snapshot.origin),
@@ -306,7 +319,8 @@ def zone_reconcile(*, nameserver: Nameserver, sync: ZoneSync, zone_id: int) -> l
             return []
         raise
     their_soa = theirs.pop((_origin(zone_id), dns.rdatatype.SOA))[0]
-    their_serial = int(their_soa.serial)
+    their_soa = dnssec.update_soa(nameserver, _origin(zone_id), their_soa, theirs)
+    their_serial = int(their_soa.serial)  # type: ignore[attr-defined]
     snapshot = zone_snapshot(zone_id=zone_id)
     if snapshot is None:
         return []
@@ -382,7 +396,7 @@ def _compare(report: VerifyReport, nameserver: Nameserver, sync: ZoneSync, zone_
     their_soa = theirs.pop((snapshot.origin, dns.rdatatype.SOA))[0]
     _, report.differences = differences_between(snapshot, theirs)
     our_soa = soa_rdata(snapshot.zone, snapshot.serial)
-    if their_soa != our_soa:
+    if not dnssec.soa_matches(our_soa, their_soa, signed=dnssec.zone_is_signed(theirs, snapshot.origin)):
         report.differences.append(Difference("@", "SOA", [str(our_soa)], [str(their_soa)]))
     report.pending = bool(report.differences) and sync.version != snapshot.version
 
@@ -510,6 +524,26 @@ def zone_deprovision(*, zone_name: str) -> None:
             errors.append(f"{nameserver.name}: {exc}")
     if errors:
         raise PushError("; ".join(errors))
+
+
+def zone_recreate(*, nameserver: Nameserver, zone_id: int, policy: str | None, above: int) -> None:
+    """Delete the zone from the server and create it again from the database, signed with `policy` or unsigned.
+
+    The serial first moves past `above` (what the server served): its secondaries must see the new copy as newer.
+    Turning DNSSEC off ends here, the one way that drops every key, signature and NSEC record on both servers.
+    """
+    zone = Zone.objects.get(pk=zone_id)
+    zone_serial_raise(
+        zone=zone, above=above, actor=_pipeline_actor(f"{zone.name} is created again on {nameserver.name}")
+    )
+    sync = _sync(zone, nameserver)
+    control.zone_remove(nameserver, zone.name)
+    snapshot = zone_snapshot(zone_id=zone_id)
+    if snapshot is None:
+        return
+    control.zone_add(nameserver, snapshot.zone.name, master_file(snapshot), policy=policy)
+    _await_serial(nameserver, snapshot)
+    _confirm(sync, version=snapshot.version, serial=snapshot.serial)
 
 
 def nameserver_create(

@@ -1,4 +1,5 @@
-"""DNS on the wire: RFC 2136 UPDATE messages signed with TSIG over TCP, AXFR and SOA queries (dnspython)."""
+"""DNS on the wire: RFC 2136 UPDATE messages signed with TSIG over TCP, AXFR, SOA and DNSKEY queries, and DS lookups
+through a resolver (dnspython)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import dns.rdata
 import dns.rdataclass
 import dns.rdataset
 import dns.rdatatype
+import dns.rrset
 import dns.tsig
 import dns.update
 import dns.xfr
@@ -25,10 +27,13 @@ import dns.zone
 MESSAGE_BUDGET = 60_000
 TIMEOUT = 10.0
 AXFR_LIFETIME = 120.0
-# Types the server maintains itself (DNSSEC signing, its own state); never compared or pushed.
-SERVER_MANAGED_TYPES = frozenset(
-    dns.rdatatype.from_text(t) for t in ("SOA", "RRSIG", "NSEC", "NSEC3", "NSEC3PARAM", "DNSKEY", "CDS", "CDNSKEY")
-) | {dns.rdatatype.RdataType.make(65534)}  # BIND's private signing-state records
+# What a signing server adds to a zone itself, never compared or pushed: signatures and denial-of-existence records at
+# any name, BIND's private signing-state records (TYPE65534), and the keys and their CDS/CDNSKEY at the apex only
+# (a DNSKEY elsewhere is no signer's and is drift like any record). The SOA is compared on its own.
+SIGNER_TYPES = frozenset(dns.rdatatype.from_text(t) for t in ("RRSIG", "NSEC", "NSEC3", "NSEC3PARAM")) | {
+    dns.rdatatype.RdataType.make(65534)
+}
+APEX_SIGNER_TYPES = frozenset(dns.rdatatype.from_text(t) for t in ("DNSKEY", "CDS", "CDNSKEY"))
 
 Key = tuple[dns.name.Name, dns.rdatatype.RdataType]
 
@@ -45,6 +50,14 @@ class ZoneMissing(TransportError):
     """The server is not authoritative for the zone (NOTAUTH, NOTZONE, REFUSED on transfer)."""
 
 
+class UpdateRefused(TransportError):
+    """The server refused the UPDATE (REFUSED, SERVFAIL, ...) and applied nothing of it; `rcode` is its answer."""
+
+    def __init__(self, rcode: str) -> None:
+        super().__init__(f"UPDATE answered {rcode}")
+        self.rcode = rcode
+
+
 @dataclass(frozen=True)
 class Server:
     address: str
@@ -54,11 +67,16 @@ class Server:
 
 @dataclass(frozen=True)
 class RRsetChange:
-    """The state an RRset must have on the server: `rdataset` None means the RRset must not exist."""
+    """The state an RRset must have on the server: `rdataset` None means the RRset must not exist.
+
+    `previous` is what the server has of it, where that matters: the apex NS set, which servers never delete as a
+    whole (RFC 2136 §3.4.2.4), so its old records are deleted one by one after the new ones are added.
+    """
 
     name: dns.name.Name
     rdtype: dns.rdatatype.RdataType
     rdataset: dns.rdataset.Rdataset | None
+    previous: dns.rdataset.Rdataset | None = None
 
     def wire_size(self) -> int:
         # A deletion costs one RR without data; a replacement adds each record (uncompressed: an upper bound).
@@ -71,6 +89,14 @@ class RRsetChange:
 
 def tsig_key(name: str, secret: str, algorithm: str) -> dns.tsig.Key:
     return dns.tsig.Key(name, secret, algorithm)
+
+
+def server_managed(key: Key, origin: dns.name.Name) -> bool:
+    """True for the RRsets a server keeps itself (the SOA, and a signer's records): not data to compare or push."""
+    name, rdtype = key
+    if name == origin:
+        return rdtype == dns.rdatatype.SOA or rdtype in APEX_SIGNER_TYPES or rdtype in SIGNER_TYPES
+    return rdtype in SIGNER_TYPES
 
 
 def chunks(changes: Iterable[RRsetChange], budget: int = MESSAGE_BUDGET) -> Iterator[list[RRsetChange]]:
@@ -92,11 +118,12 @@ def update_send(
     origin: dns.name.Name,
     changes: list[RRsetChange],
     *,
-    soa: dns.rdata.Rdata,
+    soa: dns.rdata.Rdata | None,
     soa_ttl: int,
     expected_soa: dns.rdata.Rdata | None,
 ) -> None:
-    """Send one UPDATE: each RRset as delete-RRset + add (replaying it is harmless), the SOA replaced last.
+    """Send one UPDATE: each RRset as delete-RRset + add (replaying it is harmless), the SOA replaced last (unless
+    `soa` is None: then the server counts its serial on itself).
 
     With `expected_soa` the message carries the prerequisite that the server's SOA is exactly that: a compare-and-swap
     that fails (PrerequisiteFailed) instead of applying a change set on top of a state we did not expect.
@@ -105,11 +132,14 @@ def update_send(
     if expected_soa is not None:
         message.present(origin, expected_soa)
     for change in changes:
-        if change.rdataset is None:
+        if change.name == origin and change.rdtype == dns.rdatatype.NS:
+            _apex_ns(message, change)
+        elif change.rdataset is None:
             message.delete(change.name, change.rdtype)
         else:
             message.replace(change.name, change.rdataset)
-    message.replace(origin, soa_ttl, soa)
+    if soa is not None:
+        message.replace(origin, soa_ttl, soa)
     try:
         response = _exchange(server, message)
     except TransportError:
@@ -124,7 +154,22 @@ def update_send(
     if rcode in (dns.rcode.NOTAUTH, dns.rcode.NOTZONE):
         raise ZoneMissing(f"the server is not authoritative for {origin} ({dns.rcode.to_text(rcode)})")
     if rcode != dns.rcode.NOERROR:
-        raise TransportError(f"UPDATE answered {dns.rcode.to_text(rcode)}")
+        raise UpdateRefused(dns.rcode.to_text(rcode))
+
+
+def _apex_ns(message: dns.update.UpdateMessage, change: RRsetChange) -> None:
+    # A server ignores the deletion of the whole apex NS set (and of its last record), so a delete-and-add would leave
+    # the old set beside the new one; BIND then refuses the UPDATE when an old NS inside the zone loses its address.
+    # The new records go first, then each old one alone, so the zone is never left without NS.
+    wanted = list(change.rdataset) if change.rdataset is not None else []
+    if change.rdataset is not None:
+        message.add(change.name, change.rdataset)
+    if change.previous is None:
+        message.delete(change.name, change.rdtype)
+        return
+    for rdata in change.previous:
+        if rdata not in wanted:
+            message.delete(change.name, rdata)
 
 
 def soa_query(server: Server, origin: dns.name.Name) -> dns.rdata.Rdata | None:
@@ -138,6 +183,57 @@ def soa_query(server: Server, origin: dns.name.Name) -> dns.rdata.Rdata | None:
             soa: dns.rdata.Rdata = rrset[0]
             return soa
     return None
+
+
+def rrset_query(server: Server, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> dns.rdataset.Rdataset | None:
+    """The RRset the server answers for `name` and `rdtype` (over TCP, signed with TSIG), or None when it has none."""
+    query = dns.message.make_query(name, rdtype)
+    query.use_tsig(server.key)
+    response = _exchange(server, query)
+    found = response.get_rrset(response.answer, name, dns.rdataclass.IN, rdtype)
+    return None if found is None else dns.rdataset.from_rdata_list(found.ttl, list(found))
+
+
+def dnskey_query(server: Server, origin: dns.name.Name) -> tuple[dns.rrset.RRset, dns.rrset.RRset | None] | None:
+    """The zone's DNSKEY RRset and the RRSIGs over it, asked over TCP signed with TSIG (the answer's TSIG is checked
+    by dnspython); None when the server serves the zone without keys. ZoneMissing when it does not serve the zone."""
+    query = dns.message.make_query(origin, dns.rdatatype.DNSKEY, want_dnssec=True)
+    query.use_tsig(server.key)
+    response = _exchange(server, query)
+    if response.rcode() != dns.rcode.NOERROR or not response.flags & dns.flags.AA:
+        raise ZoneMissing(f"the server does not serve {origin} ({dns.rcode.to_text(response.rcode())})")
+    keys = response.get_rrset(response.answer, origin, dns.rdataclass.IN, dns.rdatatype.DNSKEY)
+    if keys is None:
+        return None
+    signatures = response.get_rrset(
+        response.answer, origin, dns.rdataclass.IN, dns.rdatatype.RRSIG, dns.rdatatype.DNSKEY
+    )
+    return keys, signatures
+
+
+@dataclass(frozen=True)
+class DSAnswer:
+    records: list[dns.rdata.Rdata]  # empty: the parent has no DS for the name
+    ttl: int | None
+    authenticated: bool  # the resolver validated the answer (AD)
+
+
+def ds_lookup(address: str, port: int, name: dns.name.Name) -> DSAnswer:
+    """Ask a (validating) resolver for the DS RRset of `name` (UDP, TCP when truncated). TransportError when it
+    cannot say (no answer, SERVFAIL: a parent that does not validate, say)."""
+    query = dns.message.make_query(name, dns.rdatatype.DS, want_dnssec=True)
+    query.flags |= dns.flags.AD
+    try:
+        response, _ = dns.query.udp_with_fallback(query, address, port=port, timeout=TIMEOUT)
+    except (OSError, EOFError, dns.exception.DNSException) as exc:
+        raise TransportError(f"{address}#{port}: {_describe(exc)}") from None
+    rcode = response.rcode()
+    if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+        raise TransportError(f"the resolver {address}#{port} answered {dns.rcode.to_text(rcode)} for {name} DS")
+    found = response.get_rrset(response.answer, name, dns.rdataclass.IN, dns.rdatatype.DS)
+    records = list(found) if found is not None else []
+    ttl = found.ttl if found is not None else None
+    return DSAnswer(records=records, ttl=ttl, authenticated=bool(response.flags & dns.flags.AD))
 
 
 def _reachable(server: Server) -> bool:
