@@ -28,7 +28,8 @@ def address_name(family: int, value: int) -> dns.name.Name:
 def block_name(block: Block) -> dns.name.Name:
     """The reverse name of a block whose length is a multiple of the label step (a /48, a /24)."""
     step = STEP[block.family]
-    assert block.length % step == 0, "only nibble or octet boundaries have a name of their own"
+    if block.length % step:
+        raise ValueError(f"/{block.length} is not on a label boundary: only nibble or octet boundaries have a name")
     full = address_name(block.family, block.start)
     drop = (block.bits - block.length) // step
     return full.split(len(full) - drop)[1] if drop else full

@@ -22,6 +22,15 @@ class PanelForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+def _model_choices(form: forms.BaseForm, name: str, queryset: Any) -> forms.ModelChoiceField[Any]:
+    """Point the form's model choice field `name` at `queryset` (each form instance has its own copy of the field)."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ModelChoiceField):  # Django types form.fields as plain fields
+        raise TypeError(f"{type(form).__name__}.{name} is not a model choice field")
+    field.queryset = queryset
+    return field
+
+
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
@@ -44,9 +53,7 @@ class AccountChoiceForm(PanelForm):
 
     def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["account"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = accounts
+        field = _model_choices(self, "account", accounts)
         if accounts.count() == 1:
             field.widget = forms.HiddenInput()
             field.initial = accounts.first()
@@ -174,9 +181,7 @@ class AllocateForm(PanelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["pool"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Pool.objects.all()
+        _model_choices(self, "pool", Pool.objects.all())
 
 
 class ApproveForm(PanelForm):
@@ -184,9 +189,7 @@ class ApproveForm(PanelForm):
 
     def __init__(self, *args: Any, family: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["pool"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Pool.objects.filter(family=family)
+        _model_choices(self, "pool", Pool.objects.filter(family=family))
 
 
 class DeclineForm(PanelForm):

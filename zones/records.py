@@ -158,8 +158,7 @@ def _txt_parse(text: str) -> dns.rdata.Rdata:
     DKIM key is accepted as people paste it instead of being refused."""
     strings: list[bytes] = []
     for token in dns.tokenizer.Tokenizer(text).get_remaining():
-        value = token.unescape_to_bytes().value
-        assert isinstance(value, bytes)  # unescape_to_bytes always yields bytes
+        value: bytes = token.unescape_to_bytes().value  # dnspython types Token.value as Any
         strings.extend(value[i : i + TXT_STRING_BYTES] for i in range(0, len(value), TXT_STRING_BYTES))
         if not value:
             strings.append(b"")

@@ -337,23 +337,19 @@ def _insert(staged: _Staged, changed: dict[tuple[str, str], _RRsetState]) -> Non
         for key, state in changed.items()
         if state.rrset_id is None and state.contents
     ]
+    ids = {key: state.rrset_id for key, state in changed.items() if state.rrset_id is not None}
     if new_sets:
         RRset.objects.bulk_create([rrset for _, rrset in new_sets])
         for key, rrset in new_sets:
-            changed[key].rrset_id = rrset.pk
+            changed[key].rrset_id = ids[key] = rrset.pk
     new_records = [
-        Record(rrset_id=_id(state.rrset_id), content=content)
-        for state in changed.values()
+        Record(rrset_id=ids[key], content=content)  # every RRset that receives records was read or created above
+        for key, state in changed.items()
         for content in state.contents
         if content not in state.original
     ]
     if new_records:
         Record.objects.bulk_create(new_records)
-
-
-def _id(value: int | None) -> int:
-    assert value is not None  # every RRset that receives records was read or created above
-    return value
 
 
 def _journal(staged: _Staged) -> Change:

@@ -8,7 +8,8 @@ from accounts.actors import Actor, Interface
 from accounts.models import Account
 from accounts.services import account_create
 from ipam.models import Allocation, Event, Pool
-from ipam.reverse import ptr_records
+from ipam.prefixes import prefix_parse
+from ipam.reverse import block_name, ptr_records
 from ipam.services import IpamError, pool_create, prefix_allocate, prefix_release, ptr_set, reverse_delegate
 from zones.models import Change, Zone
 from zones.selectors import zone_records
@@ -150,3 +151,10 @@ def test_releasing_a_block_removes_its_ptrs_and_delegation_but_nothing_else(
     assert _records(reverse_zones[4], "CNAME") == []
     assert [name for name, _ in _records(reverse_zones[4], "NS")] == ["@", "@"]
     assert _records(reverse_zones[4], "PTR") == [("1", "keep.example.com.")]
+
+
+def test_only_a_block_on_a_label_boundary_has_a_reverse_name_of_its_own() -> None:
+    assert block_name(prefix_parse("2001:db8:1::/48")).to_text() == "1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa."
+    assert block_name(prefix_parse("192.0.2.0/24")).to_text() == "2.0.192.in-addr.arpa."
+    with pytest.raises(ValueError, match="/50 is not on a label boundary"):
+        block_name(prefix_parse("2001:db8:1::/50"))

@@ -122,7 +122,8 @@ class V2View(APIView):
         return v2_exception_handler
 
     def key(self, request: Request) -> ApiKey:
-        assert isinstance(request.auth, ApiKey)  # IsAuthenticated let the request through only with a key
+        if not isinstance(request.auth, ApiKey):  # IsAuthenticated lets a request through only with a key
+            raise exceptions.NotAuthenticated()
         return request.auth
 
     def actor(self, request: Request, interface: Interface = Interface.API) -> Actor:
