@@ -152,7 +152,8 @@ def ds_matches(origin: dns.name.Name, ds_texts: list[str], dnskey_texts: list[st
     keys = [_dnskey(text) for text in dnskey_texts]
     for text in ds_texts:
         ds = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.DS, text)
-        assert isinstance(ds, dns.rdtypes.dsbase.DSBase)
+        if not isinstance(ds, dns.rdtypes.dsbase.DSBase):  # from_text of type DS yields one; anything else is no DS
+            continue
         for key in keys:
             try:
                 if dns.dnssec.make_ds(origin, key, ds.digest_type) == ds:
@@ -164,7 +165,8 @@ def ds_matches(origin: dns.name.Name, ds_texts: list[str], dnskey_texts: list[st
 
 def _dnskey(text: str) -> dns.rdtypes.ANY.DNSKEY.DNSKEY:
     key = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.DNSKEY, text)
-    assert isinstance(key, dns.rdtypes.ANY.DNSKEY.DNSKEY)
+    if not isinstance(key, dns.rdtypes.ANY.DNSKEY.DNSKEY):  # from_text of type DNSKEY yields one
+        raise ValueError(f"not a DNSKEY record: {text}")
     return key
 
 
