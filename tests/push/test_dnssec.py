@@ -19,9 +19,11 @@ from django.core.management import call_command
 from dns.dnssectypes import DSDigest
 
 from accounts.models import SecurityEvent
+from tests.push.conftest import forget_zones, register
 from tests.push.servers import Nameserver as Server
 from zones.models import ZoneDnssec
 from zones.push.signing import zones_dnssec_check
+from zones.services import Replace, zone_apply, zone_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,7 +31,7 @@ ORIGIN = dns.name.from_text("example.com.")
 DS_LINE = re.compile(r"example\.com\. IN DS (\d+) 13 (2|4) ([0-9a-f]+)")
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def resolver(settings, server: Server) -> None:
     # The server under test is authoritative for example.com. and answers its DS query itself (none: NODATA).
     settings.DNSSEC_RESOLVERS = [f"127.0.0.1#{server.port}"]
@@ -83,6 +85,7 @@ def wait_for(predicate, timeout: float = 15.0) -> None:
         time.sleep(0.1)
 
 
+@pytest.mark.usefixtures("resolver")
 def test_signing_turned_on_and_off_serves_signed_then_unsigned_answers(nameserver, server, zone, legacy, capsys):
     assert legacy("REPLACE www 300 A 192.0.2.10")[0] == 200
 
@@ -124,3 +127,36 @@ def test_signing_turned_on_and_off_serves_signed_then_unsigned_answers(nameserve
     assert server.answer("www.example.com.", "A") == ["192.0.2.30"]
     actions = list(SecurityEvent.objects.filter(subject="example.com").values_list("action", flat=True))
     assert {SecurityEvent.Action.DNSSEC_ENABLED, SecurityEvent.Action.DNSSEC_DISABLED} <= set(actions)
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_a_ds_in_a_parent_zone_we_host_makes_the_child_secure_and_a_wrong_one_bogus(
+    settings, bind, account, cli_actor, capsys
+):
+    settings.DNSSEC_RESOLVERS = [f"127.0.0.1#{bind.port}"]  # authoritative for both: it answers the DS from the parent
+    row = register(bind)
+    try:
+        parent = zone_create(name="example.com", account=account, actor=cli_actor)
+        child = zone_create(name="sub.example.com", account=account, actor=cli_actor)
+        call_command("zone_dnssec", "sub.example.com", "on")
+        assert state_of(child) == ZoneDnssec.State.WAITING_DS
+        capsys.readouterr()
+        call_command("zone_dnssec", "sub.example.com", "status")
+        ds = capsys.readouterr().out.splitlines()[1].split(" IN DS ")[1]
+        delegation = [
+            Replace(name="sub", type="NS", contents=("ns1.ctrlpanel.test.",)),
+            Replace(name="sub", type="DS", contents=(ds,)),
+        ]
+        assert zone_apply(zone=parent, changes=delegation, actor=cli_actor).ok
+        assert bind.answer("sub.example.com.", "DS") == [ds]  # the push carries the DS at the delegation
+
+        zones_dnssec_check()
+        assert state_of(child) == ZoneDnssec.State.SECURE
+
+        wrong = ds[:-4] + ("0000" if not ds.endswith("0000") else "1111")
+        assert zone_apply(zone=parent, changes=[Replace(name="sub", type="DS", contents=(wrong,))], actor=cli_actor).ok
+        zones_dnssec_check()
+        assert state_of(child) == ZoneDnssec.State.BOGUS
+        assert ZoneDnssec.objects.get(zone=child).parent_ds == [wrong]
+    finally:
+        forget_zones(row)
