@@ -120,7 +120,8 @@ def login_verify(request: HttpRequest) -> HttpResponse:
         messages.info(request, "Sign in again: the first step expired.")
         return redirect("login")
     user, pending = found
-    form = OtpTokenForm(request.POST or None)
+    # Bound for every POST: an empty POST is falsy, and add_error on an unbound form raised (a 500).
+    form = OtpTokenForm(request.POST if request.method == "POST" else None)
     context: dict[str, Any] = {"form": form}
     if request.method != "POST":
         return render(request, "panel/auth/verify.html", context)
@@ -164,7 +165,7 @@ def _qr_svg(text: str) -> str:
 def security(request: HttpRequest) -> HttpResponse:
     """Turn the second factor on (scan, confirm with a code) or off (with a code)."""
     confirmed = confirmed_device(request.user)
-    form = OtpTokenForm(request.POST or None)
+    form = OtpTokenForm(request.POST if request.method == "POST" else None)
     if confirmed is not None:
         if request.method == "POST" and form.is_valid() and confirmed.verify_token(form.cleaned_data["token"]):
             totp_disable(user=confirmed.user, actor=actor_of(request))
