@@ -124,6 +124,7 @@ def rdata_parse(rdtype: str, text: str, origin: dns.name.Name) -> dns.rdata.Rdat
         rdata = dns.rdata.from_text(dns.rdataclass.IN, rdtype, text, origin=origin, relativize=False, idna_codec=_IDNA)
     except Exception as exc:  # dnspython raises a dozen exception types for malformed input: all mean the same here
         raise RecordError(f"invalid {rdtype} data {text!r}: {_reason(exc)}") from None
+    _check_data_names(rdata)
     return _canonical(rdata)
 
 
@@ -210,6 +211,17 @@ def _check_labels(labels: Iterable[bytes], *, allow_wildcard: bool) -> None:
             )
         if text.startswith("xn--"):
             _check_a_label(label)
+
+
+def _check_data_names(rdata: dns.rdata.Rdata) -> None:
+    """The names in record data (NS, CNAME, MX, SRV targets...) get the owner names' A-label check: `NS xn--zz`
+    would otherwise be stored and served, a name no resolver can show or look up as typed."""
+    for slot in rdata._get_all_slots():  # type: ignore[no-untyped-call]  # dnspython's list of an rdata's fields
+        value = getattr(rdata, slot, None)
+        if isinstance(value, dns.name.Name):
+            for label in value.labels:
+                if label[:4].lower() == b"xn--":
+                    _check_a_label(label)
 
 
 def _check_a_label(label: bytes) -> None:
