@@ -78,6 +78,8 @@ class SecurityEvent(models.Model):
         ZONE_DELETED = "zone_deleted", "zone deleted"
         DNSSEC_ENABLED = "dnssec_enabled", "DNSSEC turned on"
         DNSSEC_DISABLED = "dnssec_disabled", "DNSSEC turned off"
+        SECONDARY_ADDED = "secondary_added", "zone transfer secondary added"
+        SECONDARY_REMOVED = "secondary_removed", "zone transfer secondary removed"
 
     account = models.ForeignKey(
         Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="security_events"

@@ -201,6 +201,16 @@ PUBLIC_SUFFIX_LIST_FILE = env_str("PUBLIC_SUFFIX_LIST_FILE", "")
 CATALOG_ZONE = env_str("CATALOG_ZONE", "")
 CATALOG_ACCOUNT = env_str("CATALOG_ACCOUNT", "provider")
 CATALOG_SECONDARIES = env_list("CATALOG_SECONDARIES")
+# The TSIG key they transfer with and NOTIFYs are signed with, declared in the hidden primary's own configuration
+# (BIND named.conf, knot.conf); empty: transfers are allowed by their addresses.
+CATALOG_TSIG_KEY = env_str("CATALOG_TSIG_KEY", "")
+# Customers' own secondaries (zones/secondaries.py): at most this many per zone; where they transfer from, as shown in
+# their configuration snippets ("address" or "address#port"; empty: the first enabled nameserver); the provider's own
+# networks (CIDRs), refused like loopback, link-local and private addresses; and ranges staff allow all the same.
+ZONE_MAX_SECONDARIES = env_int("ZONE_MAX_SECONDARIES", 5)
+ZONE_TRANSFER_PRIMARY = env_str("ZONE_TRANSFER_PRIMARY", "")
+SECONDARY_REFUSED_NETWORKS = env_list("SECONDARY_REFUSED_NETWORKS")
+SECONDARY_ALLOWED_NETWORKS = env_list("SECONDARY_ALLOWED_NETWORKS")
 
 # --- Primary DNS API v1 (legacy) ---
 LEGACY_API_HOSTS = env_list("LEGACY_API_HOSTS")

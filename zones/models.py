@@ -195,3 +195,30 @@ class ZoneDnssec(models.Model):
 
     def __str__(self) -> str:
         return f"{self.zone_id} {self.state}"
+
+
+class Secondary(models.Model):
+    """A customer's own secondary nameserver of a zone: it transfers the zone (AXFR/IXFR) from the hidden primary
+    with a TSIG key of its own, and the primary NOTIFYs it of every change (zones/secondaries.py)."""
+
+    zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="secondaries")
+    label = models.CharField(max_length=100, blank=True)
+    address = models.GenericIPAddressField(help_text="Where NOTIFY goes; transfers are allowed by the key alone.")
+    port = models.PositiveIntegerField(default=53)
+    tsig_name = models.CharField(max_length=255, unique=True)
+    # Base64, as the primary's configuration needs it (a hash would not do): shown to the customer once, never logged.
+    tsig_secret = models.CharField(max_length=255)
+    created = models.DateTimeField(auto_now_add=True)
+    # What the secondary served when last asked (its SOA serial), and when; empty until asked.
+    last_serial = models.PositiveBigIntegerField(null=True, blank=True)
+    checked = models.DateTimeField(null=True, blank=True)
+    check_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["zone", "created", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "address", "port"], name="secondary_unique_zone_address_port")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address}#{self.port} for {self.zone_id}"

@@ -12,7 +12,7 @@ import random
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from zones.push import catalog, signing
+from zones.push import catalog, signing, transfers
 from zones.push import selectors as push_selectors
 from zones.push import services as push_services
 from zones.push.services import PushBusy, PushError
@@ -61,6 +61,20 @@ def zone_deprovision(self: Task[[str], None], zone_name: str) -> None:
     except PushError as exc:
         if self.request.is_eager:
             log.warning("removing %s from the nameservers failed: %s", zone_name, exc)
+            return
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from None
+
+
+@shared_task(
+    bind=True, acks_late=True, ignore_result=True, max_retries=MAX_RETRIES, soft_time_limit=120, time_limit=150
+)
+def zone_transfers_configure(self: Task[[int, list[str]], None], zone_id: int, removed: list[str]) -> None:
+    """After a secondary was added or removed: configure the zone's transfers on the nameservers ctrlpanel controls."""
+    try:
+        transfers.zone_transfers_apply(zone_id=zone_id, removed=tuple(removed))
+    except transfers.TransfersError as exc:
+        if self.request.is_eager:
+            log.warning("configuring the transfers of zone %s failed: %s", zone_id, exc)
             return
         raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from None
 

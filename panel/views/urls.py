@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from panel.views import audit, auth, credentials, dnssec, space, zones
+from panel.views import audit, auth, credentials, secondaries, space, zones
 
 _reset = {"success_url": reverse_lazy("password-reset-done")}
 
@@ -68,11 +68,18 @@ urlpatterns = [
     path("zones/<str:zone>/export", zones.zone_export, name="zone-export"),
     path("zones/<str:zone>/history", zones.zone_history, name="zone-history"),
     path("zones/<str:zone>/history/<int:version>/restore", zones.zone_restore_view, name="zone-restore"),
-    path("zones/<str:zone>/dnssec", dnssec.zone_dnssec, name="zone-dnssec"),
     path("zones/<str:zone>/credentials", credentials.zone_credentials, name="zone-credentials"),
     path("zones/<str:zone>/credentials/api-password", credentials.api_password_set, name="zone-api-password"),
     path("zones/<str:zone>/credentials/dyndns", credentials.dyndns_host_set, name="zone-dyndns"),
     path("zones/<str:zone>/credentials/dyndns/delete", credentials.dyndns_host_delete, name="zone-dyndns-delete"),
+    path("zones/<str:zone>/secondaries", secondaries.zone_secondaries, name="zone-secondaries"),
+    path("zones/<str:zone>/secondaries/add", secondaries.secondary_add_view, name="zone-secondary-add"),
+    path("zones/<str:zone>/secondaries/check", secondaries.secondary_check_view, name="zone-secondaries-check"),
+    path(
+        "zones/<str:zone>/secondaries/<int:pk>/remove",
+        secondaries.secondary_remove_view,
+        name="zone-secondary-remove",
+    ),
     path("keys", credentials.apikeys, name="apikeys"),
     path("keys/<str:key_id>/revoke", credentials.apikey_revoke_view, name="apikey-revoke"),
     path("space", space.space, name="space"),

@@ -18,6 +18,7 @@ import dns.query
 import dns.rdatatype
 
 TSIG_NAME = "ctrlpanel-push"
+BIND_KEYS_FILE = "ctrlpanel-keys.conf"
 READY_TIMEOUT = 15.0
 
 
@@ -130,11 +131,13 @@ def bind_server(directory: Path) -> Nameserver:
     zones.mkdir(exist_ok=True)
     port, control_port = free_port(), free_port()
     secret, rndc_secret = new_secret(), new_secret()
+    (zones / BIND_KEYS_FILE).write_text("")  # customers' secondaries' keys (zones.push.control)
     (directory / "named.conf").write_text(
         f"""
 key "{TSIG_NAME}" {{ algorithm hmac-sha256; secret "{secret}"; }};
 key "rndc" {{ algorithm hmac-sha256; secret "{rndc_secret}"; }};
 controls {{ inet 127.0.0.1 port {control_port} allow {{ 127.0.0.1; }} keys {{ "rndc"; }}; }};
+include "{zones / BIND_KEYS_FILE}";
 options {{
     directory "{zones}";
     pid-file "{directory}/named.pid";
@@ -144,6 +147,7 @@ options {{
     allow-new-zones yes;
     recursion no;
     notify no;
+    notify-delay 0;
     dnssec-validation no;
 }};
 // DNSSEC as deploy/bind/named.conf.hidden-primary declares it, with timings of seconds instead of hours so that a
@@ -175,6 +179,35 @@ options {{ default-server 127.0.0.1; default-port {control_port}; default-key "r
     )
     command = ["named", "-f", "-n", "1", "-c", str(directory / "named.conf")]
     return Nameserver("bind", directory, port, secret, str(rndc_conf), zones, command)
+
+
+def bind_secondary(directory: Path, port: int, zones: str, options: str = "") -> Nameserver:
+    """A BIND on `port` that serves nothing of its own: `zones` is the configuration of the zones it transfers (a
+    customer's secondary, a catalog consumer), `options` more of its options, written before it starts."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "named.conf").write_text(
+        f"""
+options {{
+    directory "{directory}";
+    pid-file "{directory}/named.pid";
+    session-keyfile "{directory}/session.key";
+    listen-on port {port} {{ 127.0.0.1; }};
+    listen-on-v6 {{ none; }};
+    recursion no;
+    notify no;
+    dnssec-validation no;
+    allow-new-zones yes;
+    {options}
+}};
+logging {{
+    channel out {{ stderr; severity info; }};
+    category default {{ out; }};
+}};
+{zones}
+"""
+    )
+    command = ["named", "-f", "-n", "1", "-c", str(directory / "named.conf")]
+    return Nameserver("bind", directory, port, "", "", directory, command)
 
 
 def knot_server(directory: Path) -> Nameserver:

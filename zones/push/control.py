@@ -19,7 +19,9 @@ import tempfile
 from pathlib import Path
 
 from zones.models import Nameserver
+from zones.push import peers
 from zones.push.locks import nameserver_control_lock
+from zones.push.peers import Transfers
 
 COMMAND_TIMEOUT = 30.0
 
@@ -117,7 +119,29 @@ def zone_unsigned_serial(nameserver: Nameserver, zone_name: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+# --- zone transfers -----------------------------------------------------------------------------------------------
+# Who may transfer a zone and whom it NOTIFYs (zones/push/peers.py) is part of every zone configuration written here:
+# zone_add and the DNSSEC switches compose it too, so no modzone ever drops a secondary.
+
+
+def zone_transfers_set(nameserver: Nameserver, zone_name: str, *, removed: tuple[str, ...] = ()) -> bool:
+    """Make the server allow AXFR/IXFR to, and NOTIFY, the zone's secondaries as the database has them now; drop
+    the keys of `removed` secondaries. False when the server does not have the zone (its creation configures them)."""
+    if nameserver.kind == Nameserver.Kind.BIND:
+        return _bind_transfers_set(nameserver, zone_name, removed)
+    if nameserver.kind == Nameserver.Kind.KNOT:
+        return _knot_transfers_set(nameserver, zone_name, removed)
+    return False  # an RFC 2136 server: its operator configures transfers
+
+
 # --- BIND ---------------------------------------------------------------------------------------------------------
+# Secondaries' TSIG keys live in one file in the zone directory that the server's named.conf includes
+# (`include "<zone directory>/ctrlpanel-keys.conf";`): rndc cannot declare keys, so the file is rewritten and the
+# configuration reloaded (rndc reconfig) before a zone names a new key, and a key leaves it only after its zone
+# stopped naming it, since a configuration naming an unknown key fails to load.
+
+BIND_KEYS_FILE = "ctrlpanel-keys.conf"
+_BIND_KEY = re.compile(r'^key "([^"]+)" \{.*\};$')
 
 
 def _bind_zone_options(nameserver: Nameserver, zone_name: str, policy: str | None = None) -> str:
@@ -130,15 +154,69 @@ def _bind_zone_options(nameserver: Nameserver, zone_name: str, policy: str | Non
         signing = f'dnssec-policy "{policy}"; inline-signing yes; key-directory "{nameserver.zone_directory}"; '
     return (
         f'{{ type primary; file "{path}"; update-policy {{ grant "{key}" zonesub ANY; }}; '
-        f'allow-transfer {{ key "{key}"; }}; {signing}}};'
+        f"{_bind_transfer_options(key, peers.zone_transfers(zone_name))}{signing}}};"
     )
+
+
+def _bind_transfer_options(push_key: str, transfers: Transfers) -> str:
+    # Transfers: the push key (the verifier's AXFR), each customer secondary's key, the public secondaries by address.
+    # NOTIFY only to those listed ("explicit": not to the NS names, which are the provider's own servers anyway).
+    allowed = [f'key "{push_key}";', *(f'key "{p.key_name}";' for p in transfers.secondaries)]
+    public_key = f' key "{transfers.public_key}"' if transfers.public_key else ""
+    if transfers.public:
+        allowed += [f"{public_key.strip()};"] if public_key else [f"{address};" for address, _ in transfers.public]
+    options = f"allow-transfer {{ {' '.join(allowed)} }}; "
+    targets = [f"{address} port {port}{public_key};" for address, port in transfers.public]
+    targets += [f'{p.address} port {p.port} key "{p.key_name}";' for p in transfers.secondaries]
+    if targets:
+        options += f"notify explicit; also-notify {{ {' '.join(targets)} }}; "
+    return options
+
+
+def _bind_transfers_set(nameserver: Nameserver, zone_name: str, removed: tuple[str, ...]) -> bool:
+    with nameserver_control_lock(nameserver.pk):
+        shown = _rndc(nameserver, "showzone", zone_name)
+        if shown.returncode != 0:
+            return False
+        _bind_keys_write(nameserver, drop=())
+        # modzone replaces the whole statement: keep the signing the server has (the DNSSEC switch's business).
+        policy = re.search(r'dnssec-policy "?([^";\s]+)"?;', shown.stdout)
+        options = _bind_zone_options(nameserver, zone_name, policy.group(1) if policy else None)
+        result = _rndc(nameserver, "modzone", zone_name, options)
+        if result.returncode != 0:
+            raise ControlError(f"rndc modzone {zone_name}: {_output(result)}")
+        _bind_keys_write(nameserver, drop=removed)
+    # A new secondary transfers at once instead of at its next refresh.
+    _rndc(nameserver, "notify", zone_name)
+    return True
+
+
+def _bind_keys_write(nameserver: Nameserver, *, drop: tuple[str, ...]) -> None:
+    """Make the keys file hold every secondary's key (and the keys it holds already, less `drop`); reload if it
+    changed."""
+    path = Path(nameserver.zone_directory) / BIND_KEYS_FILE
+    old = path.read_text() if path.exists() else ""
+    lines = {m.group(1): line for line in old.splitlines() if (m := _BIND_KEY.match(line))}
+    for peer in peers.secondary_keys():
+        lines[peer.key_name] = f'key "{peer.key_name}" {{ algorithm hmac-sha256; secret "{peer.secret}"; }};'
+    for name in drop:
+        lines.pop(name, None)
+    text = "".join(f"{line}\n" for _, line in sorted(lines.items()))
+    if text == old:
+        return
+    _write_atomically(path, text, mode=0o640)
+    result = _rndc(nameserver, "reconfig")
+    if result.returncode != 0:
+        raise ControlError(f"rndc reconfig: {_output(result)}")
 
 
 def _bind_add(nameserver: Nameserver, zone_name: str, master_file: str, policy: str | None) -> bool:
     if _rndc(nameserver, "showzone", zone_name).returncode == 0:
         return False
     _write_atomically(zone_file_path(nameserver, zone_name), master_file)
-    result = _rndc(nameserver, "addzone", zone_name, _bind_zone_options(nameserver, zone_name, policy))
+    with nameserver_control_lock(nameserver.pk):
+        _bind_keys_write(nameserver, drop=())  # the secondaries' keys the new zone names
+        result = _rndc(nameserver, "addzone", zone_name, _bind_zone_options(nameserver, zone_name, policy))
     if result.returncode == 0:
         return True
     if "already exists" in result.stderr + result.stdout:
@@ -189,8 +267,100 @@ def _knot_add(nameserver: Nameserver, zone_name: str, master_file: str, policy: 
         commands = [["conf-set", f"zone[{zone_name}]"]]
         if policy is not None:
             commands += _knot_signing(zone_name, policy)
+        commands += _knot_transfers(nameserver, zone_name, peers.zone_transfers(zone_name), existing=False)
         _knot_transaction(nameserver, *commands)
     return True
+
+
+# A zone's `acl` and `notify` replace the template's: they are written as the template's plus ours. Our acl and remote
+# ids: "ctrlpanel-public" (the public secondaries, by address) and "ctrlpanel-<key name>" (a customer secondary).
+KNOT_PUBLIC = "ctrlpanel-public"
+
+
+def _knot_transfers_set(nameserver: Nameserver, zone_name: str, removed: tuple[str, ...]) -> bool:
+    with nameserver_control_lock(nameserver.pk):
+        if _knotc(nameserver, "conf-read", f"zone[{zone_name}]").returncode != 0:
+            return False
+        commands = _knot_transfers(nameserver, zone_name, peers.zone_transfers(zone_name), existing=True)
+        for key_name in removed:
+            commands += [
+                ["conf-unset", f"{section}[{ident}]"]
+                for section, ident in (("acl", f"ctrlpanel-{key_name}"), ("remote", f"ctrlpanel-{key_name}"))
+                if _knotc(nameserver, "conf-read", f"{section}[{ident}]").returncode == 0
+            ]
+            if _knotc(nameserver, "conf-read", f"key[{key_name}]").returncode == 0:
+                commands.append(["conf-unset", f"key[{key_name}]"])
+        _knot_transaction(nameserver, *commands)
+    _knotc(nameserver, "zone-notify", zone_name)
+    return True
+
+
+def _knot_transfers(nameserver: Nameserver, zone_name: str, transfers: Transfers, *, existing: bool) -> list[list[str]]:
+    commands: list[list[str]] = []
+    acls, remotes = [], []
+    if transfers.public:
+        commands += _knot_public(nameserver, transfers)
+        acls.append(KNOT_PUBLIC)
+        remotes += [f"{KNOT_PUBLIC}-{index}" for index in range(len(transfers.public))]
+    for peer in transfers.secondaries:
+        ident = f"ctrlpanel-{peer.key_name}"
+        commands += [
+            *_knot_section(nameserver, "key", peer.key_name),
+            ["conf-set", f"key[{peer.key_name}].algorithm", "hmac-sha256"],
+            ["conf-set", f"key[{peer.key_name}].secret", peer.secret],
+            *_knot_section(nameserver, "acl", ident),
+            ["conf-set", f"acl[{ident}].key", peer.key_name],
+            ["conf-set", f"acl[{ident}].action", "transfer"],
+            *_knot_section(nameserver, "remote", ident),
+            ["conf-set", f"remote[{ident}].address", f"{peer.address}@{peer.port}"],
+            ["conf-set", f"remote[{ident}].key", peer.key_name],
+        ]
+        acls.append(ident)
+        remotes.append(ident)
+    for item, ours in (("acl", acls), ("notify", remotes)):
+        if existing and _knot_values(nameserver, f"zone[{zone_name}].{item}"):
+            commands.append(["conf-unset", f"zone[{zone_name}].{item}"])
+        if ours:
+            template = _knot_values(nameserver, f"template[default].{item}")
+            commands.append(["conf-set", f"zone[{zone_name}].{item}", *dict.fromkeys([*template, *ours])])
+    return commands
+
+
+def _knot_public(nameserver: Nameserver, transfers: Transfers) -> list[list[str]]:
+    commands = _knot_section(nameserver, "acl", KNOT_PUBLIC)
+    if _knot_values(nameserver, f"acl[{KNOT_PUBLIC}].address"):
+        commands.append(["conf-unset", f"acl[{KNOT_PUBLIC}].address"])
+    commands += [
+        ["conf-set", f"acl[{KNOT_PUBLIC}].address", *(address for address, _ in transfers.public)],
+        ["conf-set", f"acl[{KNOT_PUBLIC}].action", "transfer"],
+    ]
+    if transfers.public_key:
+        commands.append(["conf-set", f"acl[{KNOT_PUBLIC}].key", transfers.public_key])
+    for index, (address, port) in enumerate(transfers.public):
+        ident = f"{KNOT_PUBLIC}-{index}"
+        commands += _knot_section(nameserver, "remote", ident)
+        if _knot_values(nameserver, f"remote[{ident}].address"):
+            commands.append(["conf-unset", f"remote[{ident}].address"])
+        commands.append(["conf-set", f"remote[{ident}].address", f"{address}@{port}"])
+        if transfers.public_key:
+            commands.append(["conf-set", f"remote[{ident}].key", transfers.public_key])
+    return commands
+
+
+def _knot_section(nameserver: Nameserver, section: str, ident: str) -> list[list[str]]:
+    """The command that creates the identifier, unless the server has it (Knot refuses a duplicate)."""
+    if _knotc(nameserver, "conf-read", f"{section}[{ident}]").returncode == 0:
+        return []
+    return [["conf-set", f"{section}[{ident}]"]]
+
+
+def _knot_values(nameserver: Nameserver, item: str) -> list[str]:
+    """The values of a configuration item (`knotc conf-read` prints `item = a b`); none when unset or unknown."""
+    result = _knotc(nameserver, "conf-read", item)
+    if result.returncode != 0:
+        return []
+    _, _, values = result.stdout.strip().partition(" = ")
+    return values.split()
 
 
 def _knot_signing(zone_name: str, policy: str) -> list[list[str]]:
@@ -224,11 +394,13 @@ def _knot_transaction(nameserver: Nameserver, *commands: list[str]) -> None:
         begin = _knotc(nameserver, "conf-begin")
         if begin.returncode != 0:
             raise ControlError(f"knotc conf-begin: {_output(begin)}")
+    # A TSIG secret is an argument of its conf-set, and knotc repeats it in its errors: never let one into a message.
+    hidden = [command[2] for command in commands if len(command) > 2 and command[1].endswith(".secret")]
     for command in commands:
         result = _knotc(nameserver, *command)
         if result.returncode != 0:
             _knotc(nameserver, "conf-abort")
-            raise ControlError(f"knotc {' '.join(command)}: {_output(result)}")
+            raise ControlError(_redacted(f"knotc {' '.join(command)}: {_output(result)}", hidden))
     commit = _knotc(nameserver, "conf-commit")
     if commit.returncode != 0:
         _knotc(nameserver, "conf-abort")
@@ -252,15 +424,21 @@ def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
         raise ControlError(f"{command[0]}: {exc}") from None
 
 
+def _redacted(text: str, hidden: list[str]) -> str:
+    for secret in hidden:
+        text = text.replace(secret, "<secret>")
+    return text
+
+
 def _output(result: subprocess.CompletedProcess[str]) -> str:
     return (result.stderr.strip() or result.stdout.strip() or f"exit status {result.returncode}")[:500]
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _write_atomically(path: Path, text: str, *, mode: int = 0o644) -> None:
     # Rename over the old file so that the server never reads half a zone.
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(descriptor, "w") as handle:
         handle.write(text)
-    os.chmod(temporary, 0o644)
+    os.chmod(temporary, mode)
     os.replace(temporary, path)
