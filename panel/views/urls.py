@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from panel.views import audit, auth, credentials, secondaries, space, zones
+from panel.views import audit, auth, credentials, dnssec, secondaries, space, zones
 
 _reset = {"success_url": reverse_lazy("password-reset-done")}
 
@@ -68,6 +68,7 @@ urlpatterns = [
     path("zones/<str:zone>/export", zones.zone_export, name="zone-export"),
     path("zones/<str:zone>/history", zones.zone_history, name="zone-history"),
     path("zones/<str:zone>/history/<int:version>/restore", zones.zone_restore_view, name="zone-restore"),
+    path("zones/<str:zone>/dnssec", dnssec.zone_dnssec, name="zone-dnssec"),
     path("zones/<str:zone>/credentials", credentials.zone_credentials, name="zone-credentials"),
     path("zones/<str:zone>/credentials/api-password", credentials.api_password_set, name="zone-api-password"),
     path("zones/<str:zone>/credentials/dyndns", credentials.dyndns_host_set, name="zone-dyndns"),

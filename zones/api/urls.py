@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from zones.api import secondaries, views
+from zones.api import dnssec, secondaries, views
 
 urlpatterns = [
     path("login", views.LoginView.as_view(), name="api-login"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("dns/v2/zones/<str:zone>/records", views.RecordsView.as_view(), name="api-records"),
     path("dns/v2/zones/<str:zone>/records/<str:host>", views.RecordsView.as_view(), name="api-records-host"),
     path("dns/v2/zones/<str:zone>/records/<str:host>/<str:type>", views.RecordsView.as_view(), name="api-records-type"),
+    path("dns/v2/zones/<str:zone>/dnssec", dnssec.DnssecView.as_view(), name="api-dnssec"),
     path("dns/v2/zones/<str:zone>/secondaries", secondaries.SecondariesView.as_view(), name="api-secondaries"),
     path(
         "dns/v2/zones/<str:zone>/secondaries/<int:secondary>",
