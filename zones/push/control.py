@@ -235,12 +235,15 @@ def _bind_remove(nameserver: Nameserver, zone_name: str) -> None:
 
 
 def _bind_signing_set(nameserver: Nameserver, zone_name: str, policy: str) -> None:
-    shown = _rndc(nameserver, "showzone", zone_name)
-    if shown.returncode != 0:
-        raise ControlError(f"rndc showzone {zone_name}: {_output(shown)}")
-    result = _rndc(nameserver, "modzone", zone_name, _bind_zone_options(nameserver, zone_name, policy))
-    if result.returncode != 0:
-        raise ControlError(f"rndc modzone {zone_name}: {_output(result)}")
+    # Under the lock _bind_transfers_set takes: both rewrite the whole zone statement from what they read.
+    with nameserver_control_lock(nameserver.pk):
+        shown = _rndc(nameserver, "showzone", zone_name)
+        if shown.returncode != 0:
+            raise ControlError(f"rndc showzone {zone_name}: {_output(shown)}")
+        _bind_keys_write(nameserver, drop=())  # the secondaries' keys the statement names
+        result = _rndc(nameserver, "modzone", zone_name, _bind_zone_options(nameserver, zone_name, policy))
+        if result.returncode != 0:
+            raise ControlError(f"rndc modzone {zone_name}: {_output(result)}")
     if "inline-signing yes" not in shown.stdout:
         # BIND 9.18 records a modzone that turns inline signing on but builds the signed copy only when the
         # configuration is loaded again; a policy change of a zone already inline-signed applies at once.
