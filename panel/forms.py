@@ -125,7 +125,12 @@ class DynDNSHostForm(PanelForm):
 class ApiKeyForm(AccountChoiceForm):
     label = forms.CharField(label="Label", max_length=200, required=False, help_text="What or who uses it.")
     zones = forms.CharField(label="Zones", required=False, help_text="One per line or comma-separated; empty: all.")
-    hosts = forms.CharField(label="Hosts", required=False, help_text="Patterns like _acme-challenge.*; empty: all.")
+    hosts = forms.CharField(
+        label="Hosts",
+        required=False,
+        help_text="Patterns; * matches any characters, dots included. For ACME: _acme-challenge, _acme-challenge.* "
+        "(the bare domain's challenge and every name's below). Empty: all.",
+    )
     record_types = forms.CharField(label="Record types", required=False, help_text="e.g. TXT; empty: all.")
     networks = forms.CharField(label="Client networks", required=False, help_text="CIDRs; empty: from anywhere.")
     read_only = forms.BooleanField(label="Read only", required=False)

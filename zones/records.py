@@ -22,7 +22,7 @@ import dns.tokenizer
 
 # Types a customer may write. SOA belongs to the provider; the apex NS set too (enforced by the service).
 SUPPORTED_TYPES = frozenset(
-    {"A", "AAAA", "CNAME", "ANAME", "NS", "MX", "SRV", "TXT", "CAA", "SSHFP", "TLSA", "PTR", "DS"}
+    {"A", "AAAA", "CNAME", "ANAME", "DNAME", "NS", "MX", "SRV", "TXT", "CAA", "SSHFP", "TLSA", "PTR", "DS"}
 )
 # A record's canonical text is unique within its RRset (a database key); PostgreSQL's btree entries cap near 2.7 kB.
 MAX_CONTENT_LENGTH = 2048

@@ -281,7 +281,7 @@ def _rule_violation(staged: _Staged, name: str, rdtype: str) -> str | None:
         return "a CNAME cannot share its name with other data"
     if "ANAME" in types and types & {"A", "AAAA"}:
         return "an ANAME cannot share its name with A or AAAA records"
-    if rdtype in {"CNAME", "ANAME"} and len(state.contents) > 1:
+    if rdtype in {"CNAME", "ANAME", "DNAME"} and len(state.contents) > 1:  # DNAME: RFC 6672 §2.4
         return f"a name can have only one {rdtype} record"
     if len(state.contents) > max(settings.ZONE_MAX_RRSET_RECORDS, len(state.original)):
         # Compared with the stored size too: after the limit is lowered, an oversized RRset may still shrink.

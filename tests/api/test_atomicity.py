@@ -45,10 +45,11 @@ def test_a_put_that_breaks_a_dns_rule_half_way_applies_nothing(api, populated):
         {
             "records": [
                 {"host": "new", "type": "A", "data": "192.0.2.11"},
+                {"host": "mail", "type": "A", "data": "192.0.2.2"},
                 {"host": "mail", "type": "CNAME", "data": "www"},
             ]
         },
-    )  # CNAME beside mail's A
+    )  # CNAME beside mail's A, which the PUT keeps
     assert reply.status == 400
     assert "CNAME" in " ".join(reply.body["errors"])
     assert snapshot(populated) == before

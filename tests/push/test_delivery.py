@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dns.message
+import dns.query
+import dns.rdatatype
 import pytest
 from django.core.management import call_command
 
@@ -51,3 +54,24 @@ def test_aname_records_are_not_sent_to_the_nameserver(server, nameserver, zone, 
     assert server.answer("x.example.com.", "A") == ["192.0.2.6"]
     assert server.answer("www.example.com.", "TYPE65300") == []
     call_command("zones_verify", "example.com")  # and their absence on the server is not drift
+
+
+def test_a_dname_added_through_the_rest_api_is_served_and_synthesises_names_below_it(
+    server, nameserver, zone, client, make_key
+):
+    key = make_key()
+    body = {"records": [{"host": "old", "type": "DNAME", "data": "new.example.net."}]}
+    reply = client.post(
+        "/dns/v2/zones/example.com/records", body, content_type="application/json", HTTP_AUTHORIZATION=key.basic
+    )
+    assert reply.status_code == 200, reply.content
+    assert server.answer("old.example.com.", "DNAME") == ["new.example.net."]
+    # RFC 6672: the server answers for any name below the owner with the DNAME and a CNAME it synthesises.
+    query = dns.message.make_query("www.old.example.com.", "A")
+    answer = dns.query.tcp(query, "127.0.0.1", port=server.port, timeout=2).answer
+    assert ("www.old.example.com.", "CNAME", "www.new.example.net.") in {
+        (rrset.name.to_text(), dns.rdatatype.to_text(rrset.rdtype), rdata.to_text())
+        for rrset in answer
+        for rdata in rrset
+    }
+    call_command("zones_verify", "example.com")  # the verifier reads it back from the server as it is in the database

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import dns.exception
+import dns.name
 import dns.rdata
 import dns.rdataclass
 
@@ -34,6 +36,10 @@ NUMBER_FIELDS: tuple[str, ...] = (
     "sshfp_type",
 )
 NUMBER_FIELDS += ("tlsa_usage", "tlsa_selector", "tlsa_matching", "caa_flags")
+# The fields beside host, ttl, type and data that each type has.
+_FIELDS: dict[str, tuple[str, ...]] = {**_NUMBERS, "CAA": ("caa_flags", "caa_tag")}
+# Types whose `data` is a domain name.
+_NAME_DATA = frozenset({"CNAME", "ANAME", "DNAME", "NS", "PTR", "MX", "SRV"})
 
 
 def content_from_api(rdtype: str, record: Mapping[str, Any]) -> str:
@@ -63,6 +69,32 @@ def content_to_api(host: str, ttl: int, rdtype: str, content: str) -> ApiRecord:
     rdata = dns.rdata.from_text(dns.rdataclass.IN, rdtype, content)
     record.update(formatter(rdata))
     return record
+
+
+def data_of(rdtype: str, content: str) -> str:
+    """The v2 `data` of one stored record (what a `data=` filter is compared with)."""
+    return str(content_to_api("@", 0, rdtype, content)["data"])
+
+
+def data_equal(rdtype: str, data: str, wanted: str, origin: dns.name.Name) -> bool:
+    """Whether a record's v2 `data` is the `data=` a request filters on. Equal text, or for data that is a domain
+    name, the same name (a relative name is taken relative to the zone, letter case does not count)."""
+    if data == wanted:
+        return True
+    if rdtype not in _NAME_DATA or not wanted:
+        return False
+    try:
+        return bool(dns.name.from_text(wanted, origin) == dns.name.from_text(data, origin))
+    except dns.exception.DNSException:
+        return False
+
+
+def fields_check(rdtype: str, record: Mapping[str, Any]) -> None:
+    """RecordError naming a field the record's type has none of (mx_priority on an A record): never ignored."""
+    allowed = _FIELDS.get(rdtype, ())
+    stray = sorted(name for name in record if name in (*NUMBER_FIELDS, "caa_tag") and name not in allowed)
+    if stray:
+        raise RecordError(f"{stray[0]} is not a field of {rdtype} records")
 
 
 def _number(record: Mapping[str, Any], name: str, default: int | None = None) -> int:

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.selectors import OutOfScope, apikey_restricted_to_records
-from zones.api.services import RequestError
+from zones.api.selection import RequestError
 from zones.api.views import _ERRORS, V2View
 from zones.dnssec import DnssecError, DnssecStatus, zone_dnssec_set, zone_dnssec_status
 

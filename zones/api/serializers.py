@@ -15,7 +15,10 @@ def _number(maximum: int, help_text: str) -> serializers.IntegerField:
 
 class RecordSerializer(serializers.Serializer[dict[str, Any]]):
     host = serializers.CharField(
-        required=False, max_length=253, help_text="Relative to the zone ('@' for the apex); default: the URL's host."
+        required=False,
+        allow_blank=True,
+        max_length=253,
+        help_text="Relative to the zone ('@' or empty for the apex); default: the URL's host.",
     )
     ttl = serializers.IntegerField(required=False, min_value=0, max_value=MAX_TTL)
     type = serializers.CharField(required=False, max_length=10, help_text="Default: the URL's type.")
@@ -45,6 +48,31 @@ class RecordSerializer(serializers.Serializer[dict[str, Any]]):
 
 class RecordsSerializer(serializers.Serializer[dict[str, Any]]):
     records = RecordSerializer(many=True)
+    host = serializers.CharField(
+        required=False, allow_blank=True, max_length=253, help_text="Host of the records that name none."
+    )
+    type = serializers.CharField(required=False, max_length=10, help_text="Type of the records that name none.")
+
+
+class RecordFormSerializer(RecordSerializer):
+    """One record, form-encoded (curl -d data=4.3.2.1): each field once."""
+
+
+class FilterSerializer(serializers.Serializer[dict[str, Any]]):
+    host = serializers.CharField(required=False, allow_blank=True, help_text="Only records at this host.")
+    type = serializers.CharField(required=False, help_text="Only records of this type.")
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        fields = super().get_fields()  # `data`: see RecordSerializer
+        fields["data"] = serializers.CharField(
+            required=False, allow_blank=True, help_text="Only records with this data."
+        )
+        return fields
+
+
+class CredentialsSerializer(serializers.Serializer[dict[str, Any]]):
+    username = serializers.CharField(required=False, help_text="The API key id.")
+    password = serializers.CharField(required=False, help_text="The API key's secret.")
 
 
 class RecordOutSerializer(RecordSerializer):
@@ -89,6 +117,9 @@ class TokenSerializer(serializers.Serializer[dict[str, Any]]):
 
 class LoginSerializer(serializers.Serializer[dict[str, Any]]):
     grant_type = serializers.ChoiceField(choices=["client_credentials"])
+    scope = serializers.CharField(
+        required=False, help_text="Accepted (RFC 6749 §3.3): a token can do what its key can."
+    )
 
 
 class LoginErrorSerializer(serializers.Serializer[dict[str, Any]]):

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import dns.name
 from django.db import transaction
 
 from accounts.actors import Actor
@@ -17,29 +18,11 @@ from accounts.models import ApiKey
 from accounts.selectors import OutOfScope, apikey_allows_record
 from zones import records
 from zones.api import codec
-from zones.api.selectors import GENERATED, RRsets, rrsets_matching, rrsets_visible
+from zones.api.selection import RequestError, Selection
+from zones.api.selectors import GENERATED, RRsets, RRsetView, rrsets_matching, rrsets_selected
 from zones.models import Change, Zone
 from zones.records import RecordError
 from zones.services import Add, ApplyResult, Delete, Operation, Replace, ZoneError, zone_apply, zone_import
-
-
-class RequestError(Exception):
-    """The request's records are invalid; `errors` lists every problem (400)."""
-
-    def __init__(self, errors: Sequence[str]) -> None:
-        super().__init__("; ".join(errors))
-        self.errors = list(errors)
-
-
-@dataclass(frozen=True)
-class Selector:
-    """The part of a zone a request addresses: /records, /records/{host} or /records/{host}/{type}."""
-
-    host: str | None = None
-    rdtype: str | None = None
-
-    def covers(self, host: str, rdtype: str) -> bool:
-        return (self.host is None or self.host == host) and (self.rdtype is None or self.rdtype == rdtype)
 
 
 @dataclass(frozen=True)
@@ -56,79 +39,88 @@ class Counts:
     removed: int = 0
 
 
-def selector_parse(zone: Zone, host: str | None, rdtype: str | None) -> Selector:
-    """Canonicalise the host and type of a URL; RequestError if either is malformed."""
-    origin = records.zone_origin(zone.name)
-    try:
-        name = records.owner_parse(host, apex=origin, origin=origin) if host is not None else None
-        rtype = _type_parse(rdtype) if rdtype is not None else None
-    except RecordError as exc:
-        raise RequestError([str(exc)]) from None
-    return Selector(host=name, rdtype=rtype)
-
-
 def records_add(
-    *, zone: Zone, key: ApiKey, selector: Selector, items: Sequence[Mapping[str, Any]], actor: Actor
+    *, zone: Zone, key: ApiKey, selection: Selection, items: Sequence[Mapping[str, Any]], actor: Actor
 ) -> Counts:
-    """Add the records (POST). A record that exists already is left as it is and not counted."""
-    wanted = _parse_all(zone, selector, items)
+    """Add the records (POST), each inside the selection. A record the zone has already, or one given twice, is a
+    400 whose first error starts "Duplicate record" (dns-lexicon looks for it); nothing is added then."""
+    if any(clause.data is not None for clause in selection.clauses):
+        raise RequestError(["data selects records that exist; a POST adds records (filter by host and type)"])
+    wanted = _parse_all(zone, selection, items)
     _check_scope(key, wanted)
     with transaction.atomic():
         Zone.objects.select_for_update().filter(pk=zone.pk).first()
         existing = _existing_at(zone, wanted)
-        operations: list[Operation] = []
+        errors: list[str] = []
         seen: set[tuple[str, str, str]] = set()
         for item in wanted:
             identity = (item.host, item.rdtype, item.content)
             present = existing.get((item.host, item.rdtype))
             if identity in seen or (present is not None and item.content in present.contents):
-                continue
+                where = "given twice" if identity in seen else "in the zone already"
+                errors.append(f"Duplicate record: {item.host} {item.rdtype} {item.content} is {where}")
             seen.add(identity)
-            operations.append(Add(name=item.host, type=item.rdtype, content=item.content, ttl=item.ttl))
+        if errors:
+            raise RequestError(errors)
+        operations: list[Operation] = [
+            Add(name=item.host, type=item.rdtype, content=item.content, ttl=item.ttl) for item in wanted
+        ]
         _apply(zone, operations, actor)
     return Counts(added=len(operations))
 
 
 def records_replace(
-    *, zone: Zone, key: ApiKey, selector: Selector, items: Sequence[Mapping[str, Any]], actor: Actor
+    *, zone: Zone, key: ApiKey, selection: Selection, items: Sequence[Mapping[str, Any]], actor: Actor
 ) -> Counts:
-    """Make the records the key can see under `selector` exactly `items` (PUT): RRsets not named are removed."""
-    wanted = _parse_all(zone, selector, items)
+    """Make the records the key can see inside the selection exactly `items` (PUT); records outside it stay.
+
+    RRset by RRset: the selected records go, the body's come, the rest of the RRset stays (a data filter selects some
+    records of an RRset). A TTL in the body sets the RRset's TTL. The provider's RRsets are never removed; the apex NS
+    set may come back unchanged (a GET sent back as a PUT), and a change to it is refused by zone_apply."""
+    origin = records.zone_origin(zone.name)
+    wanted = _parse_all(zone, selection, items)
     _check_scope(key, wanted)
     groups = _group(wanted)
     with transaction.atomic():
         Zone.objects.select_for_update().filter(pk=zone.pk).first()
-        current = rrsets_visible(zone=zone, key=key, host=selector.host, rdtype=selector.rdtype)
-        # Only the apex NS set can arrive unchanged from a GET (SOA items were dropped while parsing).
-        generated = rrsets_matching(zone=zone, host="@", rdtype="NS") if ("@", "NS") in groups else {}
-        groups = {k: v for k, v in groups.items() if not _unchanged_generated(k, v[1], generated)}
-        operations: list[Operation] = [
-            Replace(name=host, type=rdtype, contents=tuple(contents), ttl=ttl)
-            for (host, rdtype), (ttl, contents) in groups.items()
-        ]
-        gone = [k for k in current if k not in groups and k not in GENERATED]
-        operations += [Replace(name=host, type=rdtype, contents=()) for host, rdtype in gone]
-        counts = _diff_counts(current, groups)
+        current = rrsets_selected(zone=zone, key=key, selection=selection)
+        operations: list[Operation] = []
+        added = removed = 0
+        for rrset_key in sorted(set(current) | set(groups)):
+            old, (ttl, given) = current.get(rrset_key), groups.get(rrset_key, (None, []))
+            before = old.contents if old is not None else []
+            if rrset_key in GENERATED and (rrset_key not in groups or sorted(given) == sorted(before)):
+                continue  # never removed by a PUT; repeated as it is, it is not an attempt to change it
+            after = _replacement(selection, rrset_key, old, given, origin)
+            if sorted(after) == sorted(before) and (ttl is None or old is None or ttl == old.ttl):
+                continue
+            operations.append(Replace(name=rrset_key[0], type=rrset_key[1], contents=tuple(after), ttl=ttl))
+            added += len(set(after) - set(before))
+            removed += len(set(before) - set(after))
+        # RRsets that go first: zone_apply checks each change in turn, and www's TXT must be gone before a CNAME comes.
+        operations.sort(key=lambda op: isinstance(op, Replace) and bool(op.contents))
         _apply(zone, operations, actor)
-    return counts
+    return Counts(added=added, removed=removed)
 
 
-def records_delete(*, zone: Zone, key: ApiKey, selector: Selector, data: str | None, actor: Actor) -> Counts:
-    """Remove the records the key can see under `selector` (DELETE), only those whose `data` equals `data` if given.
+def records_delete(*, zone: Zone, key: ApiKey, selection: Selection, actor: Actor) -> Counts:
+    """Remove the records the key can see inside the selection (DELETE).
 
     The provider's records (SOA, apex NS) are never removed; they are not counted either. A host and type the key may
     not touch at all is refused (403), as a POST there would be, rather than answered with an empty success."""
-    if selector.host is not None and selector.rdtype is not None:
-        _check_scope(key, [Wanted(host=selector.host, rdtype=selector.rdtype, content="", ttl=None)])
+    origin = records.zone_origin(zone.name)
+    for clause in selection.clauses:
+        if clause.host is not None and clause.rdtype is not None:
+            _check_scope(key, [Wanted(host=clause.host, rdtype=clause.rdtype, content="", ttl=None)])
     with transaction.atomic():
         Zone.objects.select_for_update().filter(pk=zone.pk).first()
-        current = rrsets_visible(zone=zone, key=key, host=selector.host, rdtype=selector.rdtype)
+        current = rrsets_selected(zone=zone, key=key, selection=selection)
         operations: list[Operation] = [
-            Delete(name=host, type=rdtype, content=content)
-            for (host, rdtype), view in current.items()
-            if (host, rdtype) not in GENERATED
+            Delete(name=rrset_key[0], type=rrset_key[1], content=content)
+            for rrset_key, view in sorted(current.items())
+            if rrset_key not in GENERATED
             for content in view.contents
-            if data is None or codec.content_to_api(host, view.ttl, rdtype, content)["data"] == data
+            if _selected(selection, rrset_key, content, origin)
         ]
         _apply(zone, operations, actor)
     return Counts(removed=len(operations))
@@ -156,22 +148,13 @@ def counts_from_change(change: Change | None) -> Counts:
 # --- helpers -------------------------------------------------------------------------------------------------------
 
 
-def _type_parse(text: str) -> str:
-    rdtype = text.upper()
-    if rdtype == "SOA":
-        return rdtype  # readable, never writable: zone_apply refuses it
-    return records.type_parse(text)
-
-
-def _parse_all(zone: Zone, selector: Selector, items: Sequence[Mapping[str, Any]]) -> list[Wanted]:
+def _parse_all(zone: Zone, selection: Selection, items: Sequence[Mapping[str, Any]]) -> list[Wanted]:
     origin = records.zone_origin(zone.name)
     wanted: list[Wanted] = []
     errors: list[str] = []
     for index, item in enumerate(items):
-        if str(item.get("type", "")).upper() == "SOA":
-            continue  # the provider's record, as a GET shows it: ignored, so that a GET can be sent back as a PUT
         try:
-            wanted.append(_parse_one(item, selector, origin))
+            wanted.append(_parse_one(item, selection, origin))
         except RecordError as exc:
             errors.append(f"records[{index}]: {exc}")
     if errors:
@@ -179,18 +162,22 @@ def _parse_all(zone: Zone, selector: Selector, items: Sequence[Mapping[str, Any]
     return wanted
 
 
-def _parse_one(item: Mapping[str, Any], selector: Selector, origin: Any) -> Wanted:
-    host_text = item.get("host") or selector.host
-    type_text = item.get("type") or selector.rdtype
-    if not isinstance(host_text, str) or not host_text:
+def _parse_one(item: Mapping[str, Any], selection: Selection, origin: dns.name.Name) -> Wanted:
+    host_text = item.get("host", selection.host)
+    type_text = item.get("type") or selection.rdtype
+    if not isinstance(host_text, str):
         raise RecordError("host is required")
     if not isinstance(type_text, str) or not type_text:
         raise RecordError("type is required")
-    host = records.owner_parse(host_text, apex=origin, origin=origin)
+    # An empty host is the apex, as a filter's is (dns-lexicon's name for the zone itself).
+    host = records.owner_parse(host_text or "@", apex=origin, origin=origin)
     rdtype = records.type_parse(type_text)
-    if not selector.covers(host, rdtype):
-        raise RecordError(f"{host} {rdtype} is outside the host and type named in the URL")
+    codec.fields_check(rdtype, item)
     content = records.content_canonical(rdtype, codec.content_from_api(rdtype, item), origin)
+    # The body's records replace the selected ones or join them: they must be at a host and type the selection
+    # names. A data filter picks which records a PUT replaces, never which it may write.
+    if not selection.covers_rrset(host, rdtype):
+        raise RecordError(f"{host} {rdtype} is outside the records this request selects")
     ttl = item.get("ttl")
     return Wanted(host=host, rdtype=rdtype, content=content, ttl=records.ttl_parse(ttl) if ttl is not None else None)
 
@@ -221,21 +208,17 @@ def _group(wanted: Sequence[Wanted]) -> dict[tuple[str, str], tuple[int | None, 
     return groups
 
 
-def _unchanged_generated(key: tuple[str, str], contents: list[str], generated: RRsets) -> bool:
-    """A PUT that repeats the provider's records as they are (a GET sent back) is not an attempt to change them."""
-    return key in generated and sorted(generated[key].contents) == sorted(contents)
+def _replacement(
+    selection: Selection, rrset_key: tuple[str, str], old: RRsetView | None, given: list[str], origin: dns.name.Name
+) -> list[str]:
+    """The RRset after a PUT: its records outside the selection, then the body's."""
+    kept = [c for c in (old.contents if old else []) if not _selected(selection, rrset_key, c, origin)]
+    return list(dict.fromkeys([*kept, *given]))
 
 
-def _diff_counts(current: RRsets, groups: Mapping[tuple[str, str], tuple[int | None, list[str]]]) -> Counts:
-    added = removed = 0
-    for key in set(current) | set(groups):
-        if key in GENERATED and key not in groups:
-            continue
-        old = set(current[key].contents) if key in current else set()
-        new = set(groups[key][1]) if key in groups else set()
-        added += len(new - old)
-        removed += len(old - new)
-    return Counts(added=added, removed=removed)
+def _selected(selection: Selection, rrset_key: tuple[str, str], content: str, origin: dns.name.Name) -> bool:
+    host, rdtype = rrset_key
+    return selection.covers(host, rdtype, codec.data_of(rdtype, content), origin)
 
 
 def _apply(zone: Zone, operations: Sequence[Operation], actor: Actor) -> ApplyResult:

@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -19,7 +20,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
 from accounts.actors import Actor, Interface
-from accounts.authentication import credentials_from_basic
+from accounts.authentication import (
+    CREDENTIAL_PARAMETERS,
+    ApiKeyParameterAuthentication,
+    credentials_from_basic,
+)
 from accounts.models import ApiKey
 from accounts.net import client_address
 from accounts.selectors import (
@@ -32,25 +37,17 @@ from accounts.selectors import (
 )
 from accounts.services import token_issue
 from zones import selectors as zone_selectors
-from zones.api import codec, serializers
+from zones.api import params, serializers
+from zones.api import schema as schema_docs
 from zones.api.media import MASTER_FILE, AcceptHeaderNegotiation, MasterFileParser, MasterFileRenderer
 from zones.api.schema import RecordsSchema
-from zones.api.selectors import (
-    GENERATED,
-    RRsetView,
-    rrsets_visible,
-    zone_for_fqdn,
-    zone_for_key,
-    zones_for_key,
-)
+from zones.api.selection import RequestError, Selection, selection_parse
+from zones.api.selectors import records_selected, zone_for_fqdn, zone_for_key, zones_for_key
 from zones.api.services import (
     Counts,
-    RequestError,
-    Selector,
     records_add,
     records_delete,
     records_replace,
-    selector_parse,
     zone_replace_from_master_file,
 )
 from zones.api.throttling import AddressThrottle, KeyThrottle, zone_throttle
@@ -103,23 +100,21 @@ def _flatten(data: Any, path: str = "") -> list[str]:
     return [f"{path}: {data}" if path else str(data)]
 
 
-def _flag(request: Request, name: str) -> bool:
-    value = request.query_params.get(name)
-    if value is None:
-        return False
-    if value not in {"true", "false"}:
-        raise RequestError([f"{name} must be true or false"])
-    return value == "true"
-
-
 class V2View(APIView):
     # The per-zone rate is counted in zone(), once the key may see the zone (zone_throttle).
     throttle_classes = [KeyThrottle, AddressThrottle]
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser]
+    # The query parameters each method implements (HEAD: GET's); every other one is refused before the handler runs.
+    query_params: Mapping[str, frozenset[str]] = {}
 
     def get_exception_handler(self) -> Any:
         return v2_exception_handler
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        method = "GET" if request.method == "HEAD" else str(request.method)
+        params.query_check(request.query_params, self.query_params.get(method, frozenset()))
 
     def key(self, request: Request) -> ApiKey:
         if not isinstance(request.auth, ApiKey):  # IsAuthenticated lets a request through only with a key
@@ -144,7 +139,7 @@ class V2View(APIView):
     def verified(self, request: Request, zone: Zone, response: Response) -> Response:
         """With ?verify, answer 409 unless every enabled nameserver has the zone's current version (read now, after
         the write this response reports)."""
-        if "verify" not in request.query_params:
+        if not params.flag(request.query_params, "verify"):
             return response
         if zone_current(zone=zone):
             return response
@@ -155,30 +150,33 @@ class V2View(APIView):
 class ZonesView(V2View):
     @extend_schema(summary="List the zones this key may see", responses={200: serializers.ZonesSerializer, **_ERRORS})
     def get(self, request: Request) -> Response:
+        params.empty_body(request.data)
         return Response({"zones": zones_for_key(self.key(request))})
 
 
-_RECORD_PARAMS = [
-    OpenApiParameter("data", OpenApiTypes.STR, description="Only records whose data equals this"),
-    OpenApiParameter("exclude-generated", OpenApiTypes.BOOL, description="Leave out the provider's SOA and apex NS"),
-    OpenApiParameter("exclude-template", OpenApiTypes.BOOL, description="Accepted for compatibility (no templates)"),
-    OpenApiParameter("verify", OpenApiTypes.STR, description="Answer 409 unless every nameserver is current"),
-]
-_WRITE_PARAMS = [_RECORD_PARAMS[3]]
+_SELECT = frozenset({"host", "type", "data", "select"})
+_PROVIDER_FLAGS = frozenset({"exclude-generated", "exclude-template"})
 
 
 @extend_schema(tags=["records"])
 class RecordsView(V2View):
-    """/zones/{zone}/records[/{host}[/{type}]]."""
+    """/zones/{zone}/records[/{host}[/{type}]], narrowed by host, type, data and select= (zones/api/selection.py)."""
 
-    parser_classes = [JSONParser, MasterFileParser]
+    parser_classes = [JSONParser, FormParser, MasterFileParser]
     renderer_classes = [JSONRenderer, MasterFileRenderer]
     content_negotiation_class = AcceptHeaderNegotiation
     schema = RecordsSchema()
+    query_params = {
+        "GET": _SELECT | _PROVIDER_FLAGS | {"verify"},
+        "POST": _SELECT - {"data"} | {"verify"},
+        "PUT": _SELECT | {"verify"},
+        "DELETE": _SELECT | _PROVIDER_FLAGS | {"verify"},
+    }
 
     @extend_schema(
         summary="Read records",
-        parameters=_RECORD_PARAMS,
+        parameters=schema_docs.READ_PARAMETERS,
+        request=None,
         responses={
             (200, "application/json"): serializers.RecordsOutSerializer,
             (200, MASTER_FILE): OpenApiTypes.STR,
@@ -187,89 +185,92 @@ class RecordsView(V2View):
     )
     def get(self, request: Request, zone: str, host: str | None = None, type: str | None = None) -> Response:
         z = self.zone(request, zone)
-        selector = selector_parse(z, host, type)
+        params.empty_body(request.data)
+        selection = self._selection(request, z, host, type)
+        excluded = [name for name in sorted(_PROVIDER_FLAGS) if params.flag(request.query_params, name)]
         if request.accepted_renderer.media_type == MASTER_FILE:
-            self._require_whole_zone(request, selector)
+            self._require_whole_zone(request, selection, excluded)
             return self.verified(request, z, Response(zone_selectors.zone_master_file(zone=z)))
-        items = self._records(request, z, selector)
+        items = records_selected(zone=z, key=self.key(request), selection=selection, provider=not excluded)
         return self.verified(request, z, Response({"records": items}))
 
     @extend_schema(
         summary="Add records",
-        parameters=_WRITE_PARAMS,
-        request=serializers.RecordsSerializer,
+        description=schema_docs.POST,
+        parameters=schema_docs.POST_PARAMETERS,
+        request=schema_docs.RECORD_BODIES,
         responses={200: serializers.ChangeCountsSerializer, **_ERRORS},
     )
     def post(self, request: Request, zone: str, host: str | None = None, type: str | None = None) -> Response:
-        z, selector = self._write_target(request, zone, host, type)
+        z, selection = self._write_target(request, zone, host, type)
         items = self._body_records(request)
-        counts = records_add(zone=z, key=self.key(request), selector=selector, items=items, actor=self.actor(request))
+        counts = records_add(zone=z, key=self.key(request), selection=selection, items=items, actor=self.actor(request))
         return self.verified(request, z, Response(_counts_body(counts)))
 
     @extend_schema(
-        summary="Replace records (the whole zone, a host, or a host's records of one type)",
-        parameters=_WRITE_PARAMS,
-        request={"application/json": serializers.RecordsSerializer, MASTER_FILE: OpenApiTypes.STR},
+        summary="Replace the selected records",
+        description=schema_docs.PUT,
+        parameters=schema_docs.PUT_PARAMETERS,
+        request={**schema_docs.RECORD_BODIES, MASTER_FILE: OpenApiTypes.STR},
         responses={200: serializers.ChangeCountsSerializer, **_ERRORS},
     )
     def put(self, request: Request, zone: str, host: str | None = None, type: str | None = None) -> Response:
-        z, selector = self._write_target(request, zone, host, type)
+        z, selection = self._write_target(request, zone, host, type)
         # The media type decides, not the parsed value: a JSON string body is not a master file.
         if request.content_type.split(";")[0].strip().lower() == MASTER_FILE:
-            self._require_whole_zone(request, selector)
+            self._require_whole_zone(request, selection, [])
             counts = zone_replace_from_master_file(zone=z, text=str(request.data), actor=self.actor(request))
         else:
             items = self._body_records(request)
             counts = records_replace(
-                zone=z, key=self.key(request), selector=selector, items=items, actor=self.actor(request)
+                zone=z, key=self.key(request), selection=selection, items=items, actor=self.actor(request)
             )
         return self.verified(request, z, Response(_counts_body(counts)))
 
     @extend_schema(
-        summary="Delete records",
-        parameters=[_RECORD_PARAMS[0], _RECORD_PARAMS[1], _RECORD_PARAMS[3]],
+        summary="Delete the selected records",
+        description=schema_docs.DELETE,
+        parameters=schema_docs.DELETE_PARAMETERS,
+        request=schema_docs.DELETE_BODIES,
         responses={200: serializers.ChangeCountsSerializer, **_ERRORS},
     )
     def delete(self, request: Request, zone: str, host: str | None = None, type: str | None = None) -> Response:
-        z, selector = self._write_target(request, zone, host, type)
-        data = request.query_params.get("data")
-        _flag(request, "exclude-generated")  # validated; the provider's records are never deleted anyway
-        counts = records_delete(zone=z, key=self.key(request), selector=selector, data=data, actor=self.actor(request))
-        body = {"records_removed": counts.removed, "message": f"{counts.removed} records removed"}
-        return self.verified(request, z, Response(body))
-
-    def _write_target(self, request: Request, zone: str, host: str | None, rdtype: str | None) -> tuple[Zone, Selector]:
         z = self.zone(request, zone)
         self.require_write(request)
-        return z, selector_parse(z, host, rdtype)
+        body = params.delete_body(request.data)
+        for name in sorted(_PROVIDER_FLAGS):
+            params.flag(request.query_params, name)  # read, and true or not: a DELETE never removes those records
+        selection = self._selection(request, z, host, type, body)
+        counts = records_delete(zone=z, key=self.key(request), selection=selection, actor=self.actor(request))
+        reply = {"records_removed": counts.removed, "message": f"{counts.removed} records removed"}
+        return self.verified(request, z, Response(reply))
 
-    def _require_whole_zone(self, request: Request, selector: Selector) -> None:
-        if selector.host is not None or selector.rdtype is not None:
-            raise RequestError(["text/dns is for whole zones: /zones/{zone}/records"])
+    def _selection(
+        self, request: Request, zone: Zone, host: str | None, rdtype: str | None, body: Mapping[str, Any] | None = None
+    ) -> Selection:
+        filters = params.filters_parse(request.query_params, body)
+        return selection_parse(zone.name, host, rdtype, filters.top, filters.selects)
+
+    def _write_target(
+        self, request: Request, zone: str, host: str | None, rdtype: str | None
+    ) -> tuple[Zone, Selection]:
+        z = self.zone(request, zone)
+        self.require_write(request)
+        return z, self._selection(request, z, host, rdtype)
+
+    def _require_whole_zone(self, request: Request, selection: Selection, excluded: list[str]) -> None:
+        if not selection.whole_zone or excluded:
+            raise RequestError(["text/dns is for whole zones: /zones/{zone}/records without filters or flags"])
         if apikey_restricted_to_records(self.key(request)):
             raise OutOfScope("this API key is restricted to some hosts or types and cannot use whole-zone files")
 
     def _body_records(self, request: Request) -> list[dict[str, Any]]:
-        serializer = serializers.RecordsSerializer(data=request.data)
+        serializer = serializers.RecordsSerializer(data=params.records_body(request.data))
         serializer.is_valid(raise_exception=True)
-        return list(serializer.validated_data["records"])
-
-    def _records(self, request: Request, zone: Zone, selector: Selector) -> list[dict[str, Any]]:
-        key = self.key(request)
-        found = rrsets_visible(zone=zone, key=key, host=selector.host, rdtype=selector.rdtype)
-        _flag(request, "exclude-template")  # validated, then ignored: there are no templates here
-        show_generated = not _flag(request, "exclude-generated")
-        if show_generated and selector.covers("@", "SOA") and apikey_allows_record(key, host="@", rdtype="SOA"):
-            found[("@", "SOA")] = RRsetView(ttl=zone.soa_ttl, contents=[zone.soa_content])
-        if not show_generated:
-            found = {k: v for k, v in found.items() if k not in GENERATED}
-        data = request.query_params.get("data")
-        items = [
-            codec.content_to_api(host, view.ttl, rdtype, content)
-            for (host, rdtype), view in sorted(found.items(), key=lambda kv: (kv[0][0] != "@", kv[0]))
-            for content in sorted(view.contents)
-        ]
-        return [item for item in items if data is None or item["data"] == data]
+        defaults = {
+            name: serializer.validated_data[name] for name in ("host", "type") if name in serializer.validated_data
+        }
+        return [{**defaults, **record} for record in serializer.validated_data["records"]]
 
 
 def _counts_body(counts: Counts) -> dict[str, Any]:
@@ -280,27 +281,32 @@ def _counts_body(counts: Counts) -> dict[str, Any]:
     }
 
 
+_DYNAMIC_RESPONSES = {200: serializers.MessageSerializer, **_ERRORS}
+
+
 @extend_schema(tags=["dynamic"])
 class DynamicView(V2View):
-    """Set the A (or AAAA) records of a host to the address the request comes from."""
+    """Set the A (or AAAA) records of a host to the address the request comes from (GET, POST or PUT, as the v2
+    dynamic DNS page allows), with the key as HTTP Basic, a bearer token, or `username`/`password` parameters."""
 
-    @extend_schema(
-        summary="Point a host at the caller's address",
-        request=None,
-        responses={200: serializers.MessageSerializer, **_ERRORS},
-    )
+    authentication_classes = [ApiKeyParameterAuthentication]
+    parser_classes = [FormParser, JSONParser]
+    query_params = {method: frozenset(CREDENTIAL_PARAMETERS) for method in ("GET", "POST", "PUT")}
+
+    @schema_docs.dynamic("dynamic_get", _DYNAMIC_RESPONSES)
+    def get(self, request: Request, fqdn: str) -> Response:
+        return self._update(request, fqdn)
+
+    @schema_docs.dynamic("dynamic_put", _DYNAMIC_RESPONSES)
     def put(self, request: Request, fqdn: str) -> Response:
         return self._update(request, fqdn)
 
-    @extend_schema(
-        summary="Point a host at the caller's address",
-        request=None,
-        responses={200: serializers.MessageSerializer, **_ERRORS},
-    )
+    @schema_docs.dynamic("dynamic_post", _DYNAMIC_RESPONSES)
     def post(self, request: Request, fqdn: str) -> Response:
         return self._update(request, fqdn)
 
     def _update(self, request: Request, fqdn: str) -> Response:
+        params.credentials_body(request.data)
         self.require_write(request)
         key = self.key(request)
         found = zone_for_fqdn(fqdn)
@@ -351,6 +357,9 @@ class LoginView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
+        refused = _login_refusal(request)
+        if refused is not None:
+            return Response({"error": "invalid_request", "error_description": refused}, 400)
         credentials = credentials_from_basic(request.META.get("HTTP_AUTHORIZATION", ""))
         key = apikey_verify(key_id=credentials[0], secret=credentials[1]) if credentials else None
         if key is None:
@@ -364,3 +373,23 @@ class LoginView(APIView):
             return Response({"error": "unsupported_grant_type"}, 400)
         token, lifetime = token_issue(key=key)
         return Response({"access_token": token, "token_type": "bearer", "expires_in": lifetime})
+
+
+# The fields of a token request (RFC 6749 §4.4.2). `scope` is read and has one meaning: a token can do what its key
+# can, never more (§3.3 lets the server choose); dnscontrol's OAuth2 library sends scope=client_credentials.
+_LOGIN_FIELDS = frozenset({"grant_type", "scope"})
+
+
+def _login_refusal(request: Request) -> str | None:
+    """Why a token request is malformed (an unknown query parameter or field, or one given twice), or None."""
+    if request.query_params:
+        return f"unknown query parameter {sorted(request.query_params)[0]!r} (POST /login takes none)"
+    data = request.data
+    if not isinstance(data, Mapping):
+        return "the body must be form-encoded: grant_type=client_credentials"
+    unknown = sorted(str(name) for name in data if name not in _LOGIN_FIELDS)
+    if unknown:
+        return f"unknown field {unknown[0]!r} (POST /login takes grant_type and scope)"
+    if isinstance(data, QueryDict) and any(len(data.getlist(name)) > 1 for name in data):
+        return "a field is given more than once"
+    return None
