@@ -29,7 +29,8 @@ run: $(VENV)/.installed .env ## set up and serve the product on http://127.0.0.1
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py demo_setup
-	$(VENV)/bin/gunicorn panel.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 8 --access-logfile -
+# waitress, not gunicorn: it buffers each request before a thread sees it, so slow clients hold no thread
+	$(PY) -m panel.serve --port $(PORT)
 
 system-packages: ## install the Debian packages of requirements/apt.txt that are missing (sudo unless root)
 	@bash requirements/apt-install.sh requirements/apt.txt
