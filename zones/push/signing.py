@@ -11,8 +11,9 @@
   each signer's copy is created again from the database, unsigned, at a serial past the signed one, and the zone is
   *unsigned*.
 
-Each step runs under the zone's push lock, so that no push meets a zone half re-configured, and moves the state with a
-compare-and-set, so that a customer's switch in between is never overwritten.
+Each step works on the servers under the zone's push lock, so that no push meets a zone half re-configured, and moves
+the state with a compare-and-set, so that a customer's switch in between is never overwritten. The resolver is asked
+about the parent before the lock is taken: a slow resolver must not hold up the zone's pushes.
 """
 
 from __future__ import annotations
@@ -43,16 +44,38 @@ WATCHED = frozenset({State.WAITING_DS, State.SECURE, State.BOGUS})
 def zone_dnssec_step(*, zone_id: int, wait: float = 0.0) -> ZoneDnssec | None:
     """Move the zone's DNSSEC on as far as the servers and the parent allow now; safe to run any time, any number of
     times. `wait`: seconds to wait for a signer to publish keys after it was given the policy."""
-    with zone_push_lock(zone_id, blocking=True):
+    row = None
+    for _ in range(2):  # a zone signed in the first pass is checked at the parent in the second
         row = ZoneDnssec.objects.filter(zone_id=zone_id).select_related("zone").first()
         if row is None or row.state == State.UNSIGNED:
             return row
-        try:
-            _step(row, wait)
-        except (TransportError, ControlError, PushError) as exc:
-            log.warning("DNSSEC of %s (%s): %s", row.zone.name, row.state, exc)
-            _note(row, error=str(exc))
+        before = row.state
+        parent = _parent(row) if row.state != State.SIGNING else None
+        with zone_push_lock(zone_id, blocking=True):
+            row.refresh_from_db()
+            try:
+                _step(row, wait, parent)
+            except (TransportError, ControlError, PushError) as exc:
+                log.warning("DNSSEC of %s (%s): %s", row.zone.name, row.state, exc)
+                _note(row, error=str(exc))
+        if not (before == State.SIGNING and row.state == State.WAITING_DS):
+            break
     return row
+
+
+def _parent(row: ZoneDnssec) -> transport.DSAnswer | TransportError:
+    try:
+        return signer.parent_ds(records.zone_origin(row.zone.name))
+    except TransportError as exc:
+        return exc
+
+
+def _answer(parent: transport.DSAnswer | TransportError | None) -> transport.DSAnswer:
+    if isinstance(parent, TransportError):
+        raise parent
+    if parent is None:
+        raise TransportError("the parent was not asked")  # the next step asks
+    return parent
 
 
 def zones_dnssec_check() -> int:
@@ -63,16 +86,16 @@ def zones_dnssec_check() -> int:
     return len(zone_ids)
 
 
-def _step(row: ZoneDnssec, wait: float) -> None:
+def _step(row: ZoneDnssec, wait: float, parent: transport.DSAnswer | TransportError | None) -> None:
     servers = signer.signers()
     if not servers:
         _note(row, error="no enabled nameserver signs zones (kind bind or knot)")
     elif row.state == State.SIGNING:
         _sign(row, servers, wait)
     elif row.state == State.REMOVING:
-        _remove(row, servers)
+        _remove(row, servers, parent)
     else:
-        _watch(row, servers)
+        _watch(row, servers, parent)
 
 
 # --- signing ------------------------------------------------------------------------------------------------------
@@ -98,17 +121,16 @@ def _sign(row: ZoneDnssec, servers: list[Nameserver], wait: float) -> None:
     if waiting:
         _note(row, error=f"waiting for keys from {', '.join(waiting)}")
         return
-    if _move(row, State.SIGNING, State.WAITING_DS, keys=sorted(set(keys))):
-        _watch(row, servers)
+    _move(row, State.SIGNING, State.WAITING_DS, keys=sorted(set(keys)))
 
 
-def _watch(row: ZoneDnssec, servers: list[Nameserver]) -> None:
+def _watch(row: ZoneDnssec, servers: list[Nameserver], parent: transport.DSAnswer | TransportError | None) -> None:
     origin = records.zone_origin(row.zone.name)
     keys = _keys_now(servers, origin)
     if keys is None:  # a signer lost the keys (its copy was created again, say): sign again
         _move(row, row.state, State.SIGNING)
         return
-    answer = signer.parent_ds(origin)
+    answer = _answer(parent)
     ds = sorted(rdata.to_text() for rdata in answer.records)
     if not ds:
         new = State.WAITING_DS
@@ -135,7 +157,7 @@ def _keys_now(servers: list[Nameserver], origin: dns.name.Name) -> list[str] | N
 # --- removing -----------------------------------------------------------------------------------------------------
 
 
-def _remove(row: ZoneDnssec, servers: list[Nameserver]) -> None:
+def _remove(row: ZoneDnssec, servers: list[Nameserver], parent: transport.DSAnswer | TransportError | None) -> None:
     origin = records.zone_origin(row.zone.name)
     pending = [nameserver for nameserver in servers if not _insecure(nameserver, origin)]
     if pending:
@@ -144,7 +166,7 @@ def _remove(row: ZoneDnssec, servers: list[Nameserver]) -> None:
         for nameserver in pending:
             _to_insecure(row, nameserver)
         return
-    answer = signer.parent_ds(origin)
+    answer = _answer(parent)
     now = timezone.now()
     if answer.records:
         ds = sorted(rdata.to_text() for rdata in answer.records)
