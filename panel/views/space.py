@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from accounts.models import Account
@@ -267,7 +268,8 @@ def staff_accounts(request: HttpRequest) -> HttpResponse:
     ):
         held.setdefault(account_id, []).append(prefix)
     rows = [(a, zones.get(a.pk, []), held.get(a.pk, [])) for a in page_obj]
-    return page(request, "panel/staff/accounts.html", {"page_obj": page_obj, "rows": rows, "q": query})
+    context = {"page_obj": page_obj, "rows": rows, "q": query, "page_query": urlencode({"q": query}) + "&"}
+    return page(request, "panel/staff/accounts.html", context)
 
 
 ZONES_BEHIND_SHOWN = 100

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from ipam import selectors as ipam_selectors
@@ -62,6 +63,20 @@ def zone_new(request: HttpRequest) -> HttpResponse:
 # --- the zone editor ----------------------------------------------------------------------------------------------
 
 
+SORTABLE_COLUMNS = ("name", "type", "ttl")
+
+
+def _table_links(query: str, rdtype: str, sort: str) -> dict[str, Any]:
+    """The record table's links, each keeping the search, the type filter and the order: a column header sorts by its
+    column (descending when it is already ascending), the pager adds its page. Every value is URL-encoded: a search
+    or type holding '&' or '#' would otherwise end its parameter and start another."""
+    links = {
+        column: "?" + urlencode({"q": query, "type": rdtype, "sort": f"-{column}" if sort == column else column})
+        for column in SORTABLE_COLUMNS
+    }
+    return {"sort_links": links, "page_query": urlencode({"q": query, "type": rdtype, "sort": sort}) + "&"}
+
+
 def _editor_context(request: HttpRequest, zone: Zone, **extra: Any) -> dict[str, Any]:
     params = request.GET
     query = extra.pop("query", None) or params.get("q", "")
@@ -72,6 +87,7 @@ def _editor_context(request: HttpRequest, zone: Zone, **extra: Any) -> dict[str,
         "q": query,
         "type": rdtype,
         "sort": sort,
+        **_table_links(query, rdtype, sort),
         "types": forms.COMMON_TYPES,
         "zone_types": selectors.zone_types(zone=zone),
         "syncs": sync_selectors.sync_statuses(zone_names=[zone.name]),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import time
+import urllib.parse
+from html import unescape
 from typing import Any
 
 from django.db import connection
@@ -157,3 +160,30 @@ def test_pages_of_a_10k_record_zone_take_a_fixed_number_of_queries_and_under_100
         # for a 2-core CI machine running the rest of the suite beside this test. The query pins above are the guard
         # against a page that grows with the zone; this one catches a page that is slow for any other reason.
         assert min(timings) < 0.4, f"{path}: {min(timings) * 1000:.0f} ms"
+
+
+def _hrefs(html: str, label: str) -> list[dict[str, list[str]]]:
+    """The query parameters of every link whose text is `label`."""
+    links = re.findall(r'<a [^>]*href="\?([^"]*)"[^>]*>' + re.escape(label) + "<", html)
+    return [urllib.parse.parse_qs(unescape(link), keep_blank_values=True) for link in links]
+
+
+def test_the_sort_links_keep_a_search_and_type_holding_ampersands_and_hashes_whole(
+    customer_client: Client, zone: Zone
+) -> None:
+    # type was written into the links as it came: 'TXT&page=2' became a type TXT and a page 2.
+    response = customer_client.get("/zones/example.com", {"q": "a#b&c", "type": "TXT&page=2", "sort": "type"})
+    html = response.content.decode()
+    assert _hrefs(html, "Name") == [{"q": ["a#b&c"], "type": ["TXT&page=2"], "sort": ["name"]}]
+    assert _hrefs(html, "Type") == [{"q": ["a#b&c"], "type": ["TXT&page=2"], "sort": ["-type"]}]
+    assert _hrefs(html, "TTL") == [{"q": ["a#b&c"], "type": ["TXT&page=2"], "sort": ["ttl"]}]
+
+
+def test_the_pager_keeps_the_search_filter_and_order_url_encoded(
+    customer_client: Client, zone: Zone, customer_actor: Actor
+) -> None:
+    _big_zone(zone, customer_actor, 120)
+    response = customer_client.get("/zones/example.com", {"q": "host", "type": "A", "sort": "-ttl&x=1"})
+    assert _hrefs(response.content.decode(), "Next →") == [
+        {"q": ["host"], "type": ["A"], "sort": ["-ttl&x=1"], "page": ["2"]}
+    ]
