@@ -10,6 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import Account, ApiKey
+from zones import records
 from zones.models import Change, Record, RRset, Zone
 from zones.push.selectors import SyncState, zone_state_of, zones_with_sync_counts
 
@@ -90,7 +91,7 @@ class RRsetRow:
 
     @property
     def provider_owned(self) -> bool:
-        return (self.name, self.type) == ("@", "NS")
+        return (self.name, self.type) in records.PROVIDER_RRSETS
 
 
 def rrsets_page(*, zone: Zone, query: str = "", rdtype: str = "", sort: str = "name", page: Any = 1) -> Page[RRsetRow]:

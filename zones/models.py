@@ -39,8 +39,13 @@ class Zone(models.Model):
 
     @property
     def soa_content(self) -> str:
+        """The SOA record's data at the zone's serial."""
+        return self.soa_content_at(self.serial)
+
+    def soa_content_at(self, serial: int) -> str:
+        """The SOA record's data with `serial`: a push steps a server through serials the zone never had."""
         return (
-            f"{self.soa_mname} {self.soa_rname} {self.serial} {self.soa_refresh} {self.soa_retry} "
+            f"{self.soa_mname} {self.soa_rname} {serial} {self.soa_refresh} {self.soa_retry} "
             f"{self.soa_expire} {self.soa_minimum}"
         )
 

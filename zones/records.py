@@ -19,11 +19,17 @@ import dns.rdatatype
 import dns.rdtypes.ANY.TXT
 import dns.rdtypes.nsbase
 import dns.tokenizer
+import dns.zonefile
 
 # Types a customer may write. SOA belongs to the provider; the apex NS set too (enforced by the service).
 SUPPORTED_TYPES = frozenset(
     {"A", "AAAA", "CNAME", "ANAME", "DNAME", "NS", "MX", "SRV", "TXT", "CAA", "SSHFP", "TLSA", "PTR", "DS"}
 )
+APEX_SOA = ("@", "SOA")
+APEX_NS = ("@", "NS")
+# The RRsets that belong to the provider, not the customer: the SOA (the zone's own fields, never a stored RRset) and
+# the apex NS set (the provider's nameservers, written by zone_create and changed only by staff).
+PROVIDER_RRSETS = frozenset({APEX_SOA, APEX_NS})
 # A record's canonical text is unique within its RRset (a database key); PostgreSQL's btree entries cap near 2.7 kB.
 MAX_CONTENT_LENGTH = 2048
 MAX_TTL = 2**31 - 1  # RFC 2181 §8
@@ -134,6 +140,32 @@ def content_canonical(rdtype: str, text: str, origin: dns.name.Name) -> str:
     if len(content) > MAX_CONTENT_LENGTH:
         raise RecordError(f"record data longer than {MAX_CONTENT_LENGTH} characters")
     return content
+
+
+def master_file_rrsets(text: str, origin: dns.name.Name) -> dict[tuple[str, str], tuple[int, list[str]]]:
+    """Parse a master file with dnspython: {(relative name, type): (ttl, [presentation data])}; RecordError if the
+    file does not parse.
+
+    Every record comes back, including those outside the zone, for zone_apply to refuse by name: dnspython's zone
+    reader would skip them silently, and an import that quietly drops lines is not all or nothing. $INCLUDE is off.
+    """
+    manager = dns.zonefile.RRSetsReaderManager(origin=dns.name.root, relativize=False)
+    try:
+        with manager.writer(True) as txn:  # type: ignore[no-untyped-call]  # dnspython leaves it unannotated
+            tokens = dns.tokenizer.Tokenizer(text, "<file>", idna_codec=_IDNA)
+            reader = dns.zonefile.Reader(tokens, dns.rdataclass.IN, txn, allow_directives={"$ORIGIN", "$TTL"})
+            # The reader skips names outside the zone origin it was made with (the root here), so it skips none;
+            # relative names start at the apex, and the transaction accepts an SOA only there.
+            reader.current_origin = reader.last_name = manager.origin = origin
+            reader.read()
+    except Exception as exc:  # dnspython's parser raises many types; each means the file is malformed
+        raise RecordError(f"the master file does not parse: {exc}") from None
+    result: dict[tuple[str, str], tuple[int, list[str]]] = {}
+    for rrset in manager.rrsets:
+        key = (owner_relative(rrset.name, origin), type_text(rrset.rdtype))
+        ttl, contents = result.get(key, (rrset.ttl, []))
+        result[key] = (min(ttl, rrset.ttl), contents + [rdata.to_text() for rdata in rrset])
+    return result
 
 
 def txt_from_plain(text: str) -> str:

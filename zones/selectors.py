@@ -14,6 +14,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db.models import QuerySet
 
 from accounts.models import SecurityEvent
+from zones import records
 from zones.models import Change, Record, Zone
 
 # Hashed once per process: an unknown zone costs the same hash as a known one, so timing does not reveal which exist.
@@ -31,9 +32,9 @@ class RecordRow:
 def zone_records(*, zone: Zone) -> list[RecordRow]:
     """Every record of the zone in one query, ordered by name ('@' first), type, then data."""
     rows = Record.objects.filter(rrset__zone=zone).values_list("rrset__name", "rrset__ttl", "rrset__type", "content")
-    records = [RecordRow(name, ttl, rdtype, content) for name, ttl, rdtype, content in rows]
-    records.sort(key=lambda r: (r.name != "@", r.name, r.type, r.content))
-    return records
+    result = [RecordRow(name, ttl, rdtype, content) for name, ttl, rdtype, content in rows]
+    result.sort(key=lambda r: (r.name != "@", r.name, r.type, r.content))
+    return result
 
 
 def changes_of_deleted_zone(*, event: SecurityEvent) -> QuerySet[Change]:
@@ -122,25 +123,22 @@ class RRsetDiff:
 def zone_import_diff(*, zone: Zone, text: str) -> list[RRsetDiff]:
     """What `zone_import(text=...)` would change, RRset by RRset (the SOA and apex NS set stay as they are).
 
-    Raises ZoneError when the file does not parse. A record that does not parse is shown as the file has it; the
+    Raises RecordError when the file does not parse. A record that does not parse is shown as the file has it; the
     dry run of zone_import names the error."""
-    from zones.records import RecordError, content_canonical, zone_origin
-    from zones.services import master_file_rrsets
-
-    origin = zone_origin(zone.name)
-    wanted = master_file_rrsets(text, origin)
+    origin = records.zone_origin(zone.name)
+    wanted = records.master_file_rrsets(text, origin)
     current: dict[tuple[str, str], tuple[int, list[str]]] = {}
     for row in zone_records(zone=zone):
         current.setdefault((row.name, row.type), (row.ttl, []))[1].append(row.content)
     diffs = []
-    for key in sorted((wanted.keys() | current.keys()) - {("@", "SOA"), ("@", "NS")}):
+    for key in sorted((wanted.keys() | current.keys()) - records.PROVIDER_RRSETS):
         ttl_before, before = current.get(key, (None, []))
         ttl_after, raw = wanted.get(key, (None, []))
         after = []
         for content in raw:
             try:
-                after.append(content_canonical(key[1], content, origin))
-            except RecordError:
+                after.append(records.content_canonical(key[1], content, origin))
+            except records.RecordError:
                 after.append(content)
         if sorted(before) != sorted(set(after)) or (after and ttl_before != ttl_after):
             diffs.append(RRsetDiff(key[0], key[1], ttl_before, sorted(before), ttl_after, sorted(set(after))))

@@ -7,16 +7,11 @@ one `Change`, and schedules the push to the nameservers after commit. All or not
 
 from __future__ import annotations
 
-import datetime
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import dns.name
-import dns.rdataclass
-import dns.rdatatype
-import dns.tokenizer
-import dns.zonefile
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
@@ -26,14 +21,13 @@ from django.utils import timezone
 from accounts.actors import Actor
 from accounts.audit import security_event_record
 from accounts.models import Account, SecurityEvent
-from zones import records
+from zones import journal, records, tasks
+from zones.journal import RRsetEntry, RRsetKey
 from zones.models import Change, Record, RRset, Zone, ZoneDnssec
 from zones.records import RecordError
 from zones.reserved import zone_name_refusal
 
 log = logging.getLogger(__name__)
-
-SERIAL_MODULUS = 2**32
 
 
 class ZoneError(Exception):
@@ -122,10 +116,15 @@ class _RRsetState:
     def changed(self) -> bool:
         return self.contents.keys() != self.original.keys() or (bool(self.contents) and self.ttl != self.original_ttl)
 
-    def as_json(self, name: str, rdtype: str, *, original: bool) -> dict[str, object]:
-        contents = sorted(self.original if original else self.contents)
-        ttl = self.original_ttl if original else self.ttl
-        return {"name": name, "type": rdtype, "ttl": ttl, "records": contents}
+    def entry_before(self, key: RRsetKey) -> RRsetEntry | None:
+        """The journal entry of the RRset as the database holds it (None: it holds no records)."""
+        if not self.original or self.original_ttl is None:
+            return None
+        return journal.rrset_entry(key, ttl=self.original_ttl, records=self.original)
+
+    def entry_after(self, key: RRsetKey) -> RRsetEntry | None:
+        """The journal entry of the RRset as staged (None: no records left)."""
+        return journal.rrset_entry(key, ttl=self.ttl, records=self.contents) if self.contents else None
 
 
 @dataclass
@@ -181,7 +180,7 @@ def zone_apply(*, zone: Zone, changes: Sequence[Operation], actor: Actor, dry_ru
             return result
         _write(staged)
         result.change = _journal(staged)
-        _copy_zone_fields(source=locked, target=zone)
+        journal.zone_fields_copy(source=locked, target=zone)
     return result
 
 
@@ -271,7 +270,7 @@ def _rule_violation(staged: _Staged, name: str, rdtype: str) -> str | None:
     """The DNS rule the staged state of this name breaks, if any."""
     state = staged.get((name, rdtype))
     types = staged.types_at(name)
-    if name == "@" and rdtype == "NS" and not staged.actor.is_staff:
+    if (name, rdtype) == records.APEX_NS and not staged.actor.is_staff:
         return "the apex NS records belong to the provider and cannot be changed"
     if name == "@" and rdtype in {"CNAME", "DS"} and state.contents:
         return f"a {rdtype} record cannot be at the zone apex"
@@ -356,91 +355,34 @@ def _journal(staged: _Staged) -> Change:
     zone = staged.zone
     changed = sorted(((k, s) for k, s in staged.sets.items() if s.changed), key=lambda item: item[0])
     zone.version += 1
-    zone.serial = serial_next(zone.serial)
+    zone.serial = journal.serial_next(zone.serial)
     zone.record_count += staged.record_delta
     zone.updated = timezone.now()
     zone.save(update_fields=["version", "serial", "record_count", "updated"])
-    change = Change.objects.create(
+    change = journal.change_write(
         zone=zone,
-        zone_name=zone.name,
-        version=zone.version,
-        serial=zone.serial,
-        before=[s.as_json(n, t, original=True) for (n, t), s in changed if s.original],
-        after=[s.as_json(n, t, original=False) for (n, t), s in changed if s.contents],
-        **_actor_fields(staged.actor),
+        actor=staged.actor,
+        before=[entry for key, s in changed if (entry := s.entry_before(key)) is not None],
+        after=[entry for key, s in changed if (entry := s.entry_after(key)) is not None],
     )
     transaction.on_commit(lambda: push_enqueue(zone_id=zone.pk))
     return change
 
 
-def _actor_fields(actor: Actor) -> dict[str, object]:
-    user = actor.user if actor.user is not None and actor.user.is_authenticated else None
-    return {
-        "actor": actor.label[:200],
-        "user": user,
-        "interface": actor.interface.value,
-        "client_address": actor.address,
-    }
-
-
-def _copy_zone_fields(*, source: Zone, target: Zone) -> None:
-    for name in ("version", "serial", "record_count", "updated"):
-        setattr(target, name, getattr(source, name))
-
-
-def serial_next(serial: int, today: datetime.date | None = None) -> int:
-    """The next SOA serial: the date form YYYYMMDDnn while it fits, else plus one (RFC 1982 arithmetic wraps)."""
-    day = (today or timezone.now().date()).strftime("%Y%m%d")
-    dated = int(day) * 100
-    candidate = serial + 1
-    if candidate < dated and dated - serial < 2**31:
-        candidate = dated
-    return candidate % SERIAL_MODULUS or 1
-
-
 def push_enqueue(*, zone_id: int) -> None:
     """Ask a worker to push the zone. A broker outage must not fail the committed request: the sweeper catches up."""
-    from zones.tasks import push_zone
-
     try:
-        push_zone.delay(zone_id)
+        tasks.push_zone.delay(zone_id)
     except Exception:  # the broker is down or unreachable; the change is safe in the database
         log.warning("could not enqueue the push of zone %s; the sweeper will deliver it", zone_id, exc_info=True)
 
 
 def zone_deprovision_enqueue(*, zone_name: str) -> None:
     """Ask a worker to delete the zone from the nameservers that create zones (BIND, Knot). Like push_enqueue."""
-    from zones.tasks import zone_deprovision
-
     try:
-        zone_deprovision.delay(zone_name)
+        tasks.zone_deprovision.delay(zone_name)
     except Exception:  # the broker is down; the zone stays on the servers until deleted there by hand
         log.warning("could not enqueue the removal of %s from the nameservers", zone_name, exc_info=True)
-
-
-def serial_greater(a: int, b: int) -> bool:
-    """RFC 1982 serial number arithmetic: is `a` after `b`?"""
-    return a != b and ((a - b) % SERIAL_MODULUS) < 2**31
-
-
-def zone_serial_raise(*, zone: Zone, above: int, actor: Actor) -> None:
-    """Move the zone's SOA serial past `above` as a change set of its own (journaled, no records touched).
-
-    The push pipeline calls it when a nameserver's serial is ahead of ours (the zone was changed on the server behind
-    our back): a server ignores an SOA whose serial is not greater than its own, so the repair needs a higher one.
-    The caller delivers the new version; nothing is enqueued here.
-    """
-    with transaction.atomic():
-        locked = Zone.objects.select_for_update().get(pk=zone.pk)
-        if serial_greater(locked.serial, above):
-            return
-        locked.version += 1
-        locked.serial = serial_next(above)
-        locked.save(update_fields=["version", "serial", "updated"])
-        Change.objects.create(
-            zone=locked, zone_name=locked.name, version=locked.version, serial=locked.serial, **_actor_fields(actor)
-        )
-    _copy_zone_fields(source=locked, target=zone)
 
 
 # --- zones and accounts ------------------------------------------------------------------------------------------
@@ -475,7 +417,7 @@ def zone_create(
             default_ttl=ttl,
             soa_mname=settings.ZONE_SOA_MNAME,
             soa_rname=settings.ZONE_SOA_RNAME,
-            serial=serial_next(0),
+            serial=journal.serial_next(0),
         )
         ns = tuple(settings.ZONE_NAMESERVERS)
         result = zone_apply(zone=zone, changes=[Replace(name="@", type="NS", contents=ns)], actor=_as_staff(actor))
@@ -533,13 +475,13 @@ def zone_delete(*, zone: Zone, actor: Actor) -> None:
 
 
 def _zone_deletion_record(zone: Zone, actor: Actor) -> None:
-    journal = Change.objects.filter(zone=zone).aggregate(first=Min("id"), last=Max("id"))
+    ids = Change.objects.filter(zone=zone).aggregate(first=Min("id"), last=Max("id"))
     security_event_record(
         action=SecurityEvent.Action.ZONE_DELETED,
         actor=actor,
         account=zone.account,
         subject=zone.name,
-        detail={"version": zone.version, "serial": zone.serial, "changes": [journal["first"], journal["last"]]},
+        detail={"version": zone.version, "serial": zone.serial, "changes": [ids["first"], ids["last"]]},
     )
 
 
@@ -574,51 +516,26 @@ def zone_import(*, zone: Zone, text: str, actor: Actor, dry_run: bool = False) -
     The SOA and the apex NS set stay the provider's; the file's are ignored. Raises ZoneError when the file does not
     parse; a record the service refuses is reported in the result like any other change.
     """
-    origin = records.zone_origin(zone.name)
-    wanted = master_file_rrsets(text, origin)
+    try:
+        wanted = records.master_file_rrsets(text, records.zone_origin(zone.name))
+    except RecordError as exc:
+        raise ZoneError(str(exc)) from None
     # Read without the zone lock: an RRset another writer adds meanwhile at a name the file does not hold survives,
     # exactly as if that write had come just after the import; zone_apply re-checks every touched name under the lock.
     existing = set(RRset.objects.filter(zone=zone).values_list("name", "type"))
-    protected = {("@", "SOA"), ("@", "NS")}
     changes: list[Replace] = [
         Replace(name=name, type=rdtype, contents=tuple(contents), ttl=ttl)
         for (name, rdtype), (ttl, contents) in sorted(wanted.items())
-        if (name, rdtype) not in protected
+        if (name, rdtype) not in records.PROVIDER_RRSETS
     ]
-    changes += [
-        Replace(name=name, type=rdtype, contents=()) for name, rdtype in sorted(existing - wanted.keys() - protected)
-    ]
+    gone = existing - wanted.keys() - records.PROVIDER_RRSETS
+    changes += [Replace(name=name, type=rdtype, contents=()) for name, rdtype in sorted(gone)]
     result = zone_apply(zone=zone, changes=changes, actor=actor, dry_run=dry_run)
     # A file has no command lines to echo: name the RRset in each reason instead.
     result.outcomes = [
         outcome if outcome.ok else Outcome(f"{change.name} {change.type}: {outcome.error}")
         for change, outcome in zip(changes, result.outcomes, strict=True)
     ]
-    return result
-
-
-def master_file_rrsets(text: str, origin: dns.name.Name) -> dict[tuple[str, str], tuple[int, list[str]]]:
-    """Parse a master file with dnspython: {(relative name, type): (ttl, [presentation data])}.
-
-    Every record comes back, including those outside the zone, for zone_apply to refuse by name: dnspython's zone
-    reader would skip them silently, and an import that quietly drops lines is not all or nothing. $INCLUDE is off.
-    """
-    manager = dns.zonefile.RRSetsReaderManager(origin=dns.name.root, relativize=False)
-    try:
-        with manager.writer(True) as txn:  # type: ignore[no-untyped-call]  # dnspython leaves it unannotated
-            tokens = dns.tokenizer.Tokenizer(text, "<file>", idna_codec=dns.name.IDNA_2008_Practical)
-            reader = dns.zonefile.Reader(tokens, dns.rdataclass.IN, txn, allow_directives={"$ORIGIN", "$TTL"})
-            # The reader skips names outside the zone origin it was made with (the root here), so it skips none;
-            # relative names start at the apex, and the transaction accepts an SOA only there.
-            reader.current_origin = reader.last_name = manager.origin = origin
-            reader.read()
-    except Exception as exc:  # dnspython's parser raises many types; each means the file is malformed
-        raise ZoneError(f"the master file does not parse: {exc}") from None
-    result: dict[tuple[str, str], tuple[int, list[str]]] = {}
-    for rrset in manager.rrsets:
-        key = (records.owner_relative(rrset.name, origin), records.type_text(rrset.rdtype))
-        ttl, contents = result.get(key, (rrset.ttl, []))
-        result[key] = (min(ttl, rrset.ttl), contents + [rdata.to_text() for rdata in rrset])
     return result
 
 
@@ -635,31 +552,15 @@ def zone_restore(*, zone: Zone, version: int, actor: Actor) -> ApplyResult:
         locked = Zone.objects.select_for_update().get(pk=zone.pk)
         if not 0 <= version < locked.version:
             raise ZoneError(f"version {version} is not an earlier version of {locked.name} (now {locked.version})")
-        past = _rrsets_at(locked, version)
+        past = journal.rrsets_at(zone=locked, version=version)
         changes = [
-            Replace(name=name, type=rdtype, contents=_records_of(rrset), ttl=_ttl_of(rrset))
-            for (name, rdtype), rrset in sorted(past.items())
-            if actor.is_staff or (name, rdtype) != ("@", "NS")
+            _replace_with(key, rrset) for key, rrset in sorted(past.items()) if actor.is_staff or key != records.APEX_NS
         ]
         return zone_apply(zone=zone, changes=changes, actor=actor)
 
 
-def _rrsets_at(zone: Zone, version: int) -> dict[tuple[str, str], dict[str, object] | None]:
-    """{(name, type): the RRset as it was at `version` (None: absent)} for every RRset changed since."""
-    past: dict[tuple[str, str], dict[str, object] | None] = {}
-    later = Change.objects.filter(zone=zone, version__gt=version).order_by("-version").values_list("before", "after")
-    for before, after in later:  # newest first, so the earliest change after `version` has the last word
-        was = {(rrset["name"], rrset["type"]): rrset for rrset in before}
-        for key in was.keys() | {(rrset["name"], rrset["type"]) for rrset in after}:
-            past[key] = was.get(key)
-    return past
-
-
-def _records_of(rrset: dict[str, object] | None) -> tuple[str, ...]:
-    contents = rrset.get("records") if rrset else None
-    return tuple(str(content) for content in contents) if isinstance(contents, list) else ()
-
-
-def _ttl_of(rrset: dict[str, object] | None) -> int | None:
-    ttl = rrset.get("ttl") if rrset else None
-    return ttl if isinstance(ttl, int) else None
+def _replace_with(key: RRsetKey, rrset: RRsetEntry | None) -> Replace:
+    """The change that makes the RRset `key` what the journal entry says (None: absent)."""
+    if rrset is None:
+        return Replace(name=key[0], type=key[1], contents=())
+    return Replace(name=key[0], type=key[1], contents=tuple(rrset["records"]), ttl=rrset["ttl"])

@@ -12,9 +12,9 @@ import random
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from zones.push import catalog, signing, transfers
 from zones.push import selectors as push_selectors
 from zones.push import services as push_services
+from zones.push import signing, transfers
 from zones.push.services import PushBusy, PushError
 
 log = logging.getLogger(__name__)
@@ -83,10 +83,7 @@ def zone_transfers_configure(self: Task[[int, list[str]], None], zone_id: int, r
 def push_sweep() -> int:
     """Beat: put the catalog zone's members right, then enqueue a push of every zone behind on any enabled
     nameserver (failing ones after their backoff)."""
-    try:
-        catalog.catalog_sync()
-    except catalog.CatalogError as exc:  # a full catalog must not stop the pushes
-        log.error("catalog sync failed: %s", exc)
+    push_services.catalog_sync()
     zone_ids = push_selectors.zones_due()
     for zone_id in zone_ids:
         push_zone.delay(zone_id)

@@ -19,9 +19,11 @@ from ipam.models import SpaceRequest, SpaceRequestStatus
 from panel import forms, selectors
 from panel.request_limits import body_too_large
 from panel.views.common import actor_of, is_htmx, page, zone_or_404
+from zones import journal
 from zones import selectors as zone_selectors
 from zones.models import Change, Zone
 from zones.push import selectors as sync_selectors
+from zones.records import RecordError
 from zones.services import Add, Delete, Replace, ZoneError, zone_apply, zone_create, zone_import, zone_restore
 
 # --- dashboard ----------------------------------------------------------------------------------------------------
@@ -221,7 +223,7 @@ def zone_import_view(request: HttpRequest, zone: str) -> HttpResponse:
                 return redirect("zone", zone=found.name)
         diff = zone_selectors.zone_import_diff(zone=found, text=text)
         result = zone_import(zone=found, text=text, actor=actor_of(request), dry_run=True)
-    except ZoneError as exc:
+    except (ZoneError, RecordError) as exc:  # the file does not parse
         form.add_error("text", str(exc))
         return page(request, "panel/zone/import.html", context, status=400)
     preview = forms.ImportForm(initial={"text": text, "version": found.version})
@@ -256,8 +258,8 @@ RRSETS_PER_CHANGE = 25
 
 def _rrset_diffs(change: Change) -> tuple[list[dict[str, Any]], int]:
     """The change's RRsets side by side, as they were and as they became; and how many are not shown."""
-    before = {(r["name"], r["type"]): r for r in change.before}
-    after = {(r["name"], r["type"]): r for r in change.after}
+    before = journal.entries_by_key(journal.entries_parse(change.before))
+    after = journal.entries_by_key(journal.entries_parse(change.after))
     keys = sorted(before.keys() | after.keys())
     rows = []
     for key in keys[:RRSETS_PER_CHANGE]:

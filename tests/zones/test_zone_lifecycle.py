@@ -10,8 +10,9 @@ from django.contrib.auth.hashers import check_password
 from accounts.actors import Actor
 from accounts.models import Account
 from tests.zones.conftest import records_at, zone_state
+from zones.journal import serial_next
 from zones.models import Change, Record, RRset, Zone
-from zones.services import Add, ZoneError, serial_next, zone_apply, zone_create, zone_delete, zone_set_api_password
+from zones.services import Add, ZoneError, zone_apply, zone_create, zone_delete, zone_set_api_password
 
 
 def test_a_new_zone_has_the_providers_soa_and_apex_ns_set(account: Account, cli_actor: Actor, settings) -> None:

@@ -19,9 +19,6 @@ from zones.api.selection import Selection
 from zones.models import Record, Zone
 from zones.records import RecordError
 
-# RRsets that belong to the provider: shown as "generated", never written through the API.
-GENERATED = frozenset({("@", "SOA"), ("@", "NS")})
-
 
 @dataclass
 class RRsetView:
@@ -113,9 +110,10 @@ def records_selected(*, zone: Zone, key: ApiKey, selection: Selection, provider:
     found = rrsets_selected(zone=zone, key=key, selection=selection)
     soa_visible = selection.covers_rrset("@", "SOA") and apikey_allows_record(key, host="@", rdtype="SOA")
     if selection.names("SOA") and soa_visible:
-        found[("@", "SOA")] = RRsetView(ttl=zone.soa_ttl, contents=[zone.soa_content])
+        found[records.APEX_SOA] = RRsetView(ttl=zone.soa_ttl, contents=[zone.soa_content])
     if not provider:
-        found = {k: v for k, v in found.items() if k not in GENERATED}
+        # The provider's RRsets are what v2 calls "generated".
+        found = {k: v for k, v in found.items() if k not in records.PROVIDER_RRSETS}
     return [
         codec.content_to_api(host, view.ttl, rdtype, content)
         for (host, rdtype), view in sorted(found.items(), key=lambda kv: (kv[0][0] != "@", kv[0]))

@@ -16,10 +16,10 @@ from django.db import transaction
 from accounts.actors import Actor
 from accounts.models import ApiKey
 from accounts.selectors import OutOfScope, apikey_allows_record
-from zones import records
+from zones import journal, records
 from zones.api import codec
 from zones.api.selection import RequestError, Selection
-from zones.api.selectors import GENERATED, RRsets, RRsetView, rrsets_matching, rrsets_selected
+from zones.api.selectors import RRsets, RRsetView, rrsets_matching, rrsets_selected
 from zones.models import Change, Zone
 from zones.records import RecordError
 from zones.services import Add, ApplyResult, Delete, Operation, Replace, ZoneError, zone_apply, zone_import
@@ -89,7 +89,7 @@ def records_replace(
         for rrset_key in sorted(set(current) | set(groups)):
             old, (ttl, given) = current.get(rrset_key), groups.get(rrset_key, (None, []))
             before = old.contents if old is not None else []
-            if rrset_key in GENERATED and (rrset_key not in groups or sorted(given) == sorted(before)):
+            if rrset_key in records.PROVIDER_RRSETS and (rrset_key not in groups or sorted(given) == sorted(before)):
                 continue  # never removed by a PUT; repeated as it is, it is not an attempt to change it
             after = _replacement(selection, rrset_key, old, given, origin)
             if sorted(after) == sorted(before) and (ttl is None or old is None or ttl == old.ttl):
@@ -118,7 +118,7 @@ def records_delete(*, zone: Zone, key: ApiKey, selection: Selection, actor: Acto
         operations: list[Operation] = [
             Delete(name=rrset_key[0], type=rrset_key[1], content=content)
             for rrset_key, view in sorted(current.items())
-            if rrset_key not in GENERATED
+            if rrset_key not in records.PROVIDER_RRSETS
             for content in view.contents
             if _selected(selection, rrset_key, content, origin)
         ]
@@ -140,8 +140,8 @@ def zone_replace_from_master_file(*, zone: Zone, text: str, actor: Actor) -> Cou
 def counts_from_change(change: Change | None) -> Counts:
     if change is None:
         return Counts()
-    before = {(s["name"], s["type"], c) for s in change.before for c in s["records"]}
-    after = {(s["name"], s["type"], c) for s in change.after for c in s["records"]}
+    before = {(s["name"], s["type"], c) for s in journal.entries_parse(change.before) for c in s["records"]}
+    after = {(s["name"], s["type"], c) for s in journal.entries_parse(change.after) for c in s["records"]}
     return Counts(added=len(after - before), removed=len(before - after))
 
 

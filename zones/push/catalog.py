@@ -27,11 +27,9 @@ from django.db.models import Q
 from accounts.actors import Actor
 from accounts.models import Account
 from accounts.services import account_create
-
-# The module, not its names: zones.services imports zones.tasks, which imports the push pipeline and so this module,
-# before the names are defined. They are looked up when called.
 from zones import services as zone_services
 from zones.models import Record, Zone
+from zones.push.services import CatalogHooks
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +126,31 @@ def catalog_sync() -> int:
     if changes:
         log.warning("catalog %s: %d member records put right by the sweeper", catalog.name, len(changes))
     return len(changes)
+
+
+def catalog_hooks() -> CatalogHooks:
+    """What the push pipeline calls (registered by ZonesConfig.ready: the pipeline cannot import this module)."""
+    return CatalogHooks(member_add=_member_add_delivered, member_remove=_member_remove, sync=_sync_swept)
+
+
+def _member_add_delivered(zone_id: int) -> None:
+    # A failure here must not fail the push that delivered the zone: the sweeper's catalog_sync adds the member later.
+    try:
+        catalog_member_add(zone_id=zone_id)
+    except CatalogError as exc:
+        log.error("could not add zone %s to the catalog: %s", zone_id, exc)
+
+
+def _member_remove(zone_name: str) -> None:
+    catalog_member_remove(zone_name=zone_name)
+
+
+def _sync_swept() -> int:
+    try:
+        return catalog_sync()
+    except CatalogError as exc:  # a full catalog must not stop the sweeper's pushes
+        log.error("catalog sync failed: %s", exc)
+        return 0
 
 
 def _target(zone_name: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -27,17 +28,16 @@ from django.utils import timezone
 from accounts.actors import Actor
 from accounts.audit import security_event_record
 from accounts.models import SecurityEvent
-from zones import records
-from zones.models import Change, Nameserver, Record, Zone, ZoneSync
-from zones.push import catalog, control, delivery, dnssec, transport
+from zones import journal, records
+from zones.journal import RRsetEntry, zone_serial_raise
+from zones.models import Nameserver, Record, Zone, ZoneSync
+from zones.push import control, delivery, dnssec, transport
 from zones.push.control import ControlError
 from zones.push.locks import zone_push_lock
 from zones.push.transport import Key, RRsetChange, TransportError
-from zones.services import serial_greater, zone_serial_raise
 
 log = logging.getLogger(__name__)
 
-SERIAL_MODULUS = 2**32
 # A burst keeps arriving while we push; give up the lock after this many rounds and let the next task continue.
 MAX_ROUNDS = 50
 # Failed servers are left alone by the sweeper for 2**attempts seconds, at most this long.
@@ -114,8 +114,7 @@ def _rdatasets(rows: list[tuple[str, str, int, str]], origin: dns.name.Name) -> 
 
 
 def soa_rdata(zone: Zone, serial: int) -> dns.rdata.Rdata:
-    text = f"{zone.soa_mname} {zone.soa_rname} {serial} {zone.soa_refresh} {zone.soa_retry} {zone.soa_expire} "
-    return dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.SOA, text + str(zone.soa_minimum))
+    return dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.SOA, zone.soa_content_at(serial))
 
 
 def master_file(snapshot: Snapshot) -> str:
@@ -133,33 +132,26 @@ def master_file(snapshot: Snapshot) -> str:
 def journal_changes(*, zone: Zone, since: int, until: int) -> tuple[list[RRsetChange], int] | None:
     """The RRsets changed after version `since` up to `until`, each in its state at `until`, and the serial at
     `until`; None when the journal has a gap (the server must then be reconciled instead)."""
-    rows = list(
-        Change.objects.filter(zone=zone, version__gt=since, version__lte=until)
-        .order_by("version")
-        .values_list("serial", "before", "after")
-    )
-    if len(rows) != until - since or not rows:
+    delta = journal.rrsets_changed(zone=zone, since=since, until=until)
+    if delta is None:
         return None
+    final, serial = delta
     origin = records.zone_origin(zone.name)
-    final: dict[tuple[str, str], dict[str, object] | None] = {}
-    for _, before, after in rows:
-        final.update({(entry["name"], entry["type"]): None for entry in before})
-        final.update({(entry["name"], entry["type"]): entry for entry in after})
     changes = [
         _change(name, rdtype, entry, origin) for (name, rdtype), entry in sorted(final.items()) if rdtype != ANAME
     ]
-    return changes, rows[-1][0]
+    return changes, serial
 
 
-def _change(name: str, rdtype: str, entry: dict[str, object] | None, origin: dns.name.Name) -> RRsetChange:
+def _change(name: str, rdtype: str, entry: RRsetEntry | None, origin: dns.name.Name) -> RRsetChange:
     owner = records.owner_absolute(name, origin)
     type_ = dns.rdatatype.from_text(rdtype)
     if entry is None:
         return RRsetChange(owner, type_, None)
-    ttl = int(str(entry["ttl"]))
+    ttl = entry["ttl"]
     rdataset = dns.rdataset.Rdataset(dns.rdataclass.IN, type_, ttl=ttl)
-    for content in entry["records"]:  # type: ignore[attr-defined]
-        rdataset.add(records.rdata_parse(rdtype, str(content), origin), ttl)
+    for content in entry["records"]:
+        rdataset.add(records.rdata_parse(rdtype, content, origin), ttl)
     return RRsetChange(owner, type_, rdataset)
 
 
@@ -186,13 +178,13 @@ def changes_send(
     ordered = delivery.with_previous(server, origin, delivery.delivery_order(changes, origin))
     groups = list(transport.chunks(ordered))
     start = int(from_soa.serial)  # type: ignore[attr-defined]
-    last_intermediate = (start + len(groups) - 1) % SERIAL_MODULUS
-    if len(groups) > 1 and not serial_greater(serial, last_intermediate):
+    last_intermediate = journal.serial_add(start, len(groups) - 1)
+    if len(groups) > 1 and not journal.serial_greater(serial, last_intermediate):
         raise SerialTooLow(last_intermediate)
     expected = from_soa
     for index, group in enumerate(groups):
         last = index == len(groups) - 1
-        next_soa = soa_rdata(zone, serial if last else (start + index + 1) % SERIAL_MODULUS)
+        next_soa = soa_rdata(zone, serial if last else journal.serial_add(start, index + 1))
         try:
             transport.update_send(server, origin, group, soa=next_soa, soa_ttl=zone.soa_ttl, expected_soa=expected)
         except transport.UpdateRefused as exc:
@@ -330,7 +322,7 @@ def zone_reconcile(*, nameserver: Nameserver, sync: ZoneSync, zone_id: int) -> l
         return []
     above = their_serial
     for _ in range(3):
-        if serial_greater(snapshot.serial, above):
+        if journal.serial_greater(snapshot.serial, above):
             try:
                 changes_send(nameserver, snapshot.zone, changes, from_soa=their_soa, serial=snapshot.serial)
                 break
@@ -453,12 +445,9 @@ def _push_rounds(zone_id: int) -> dict[str, str]:
 
 
 def _catalog_member_add(zone_id: int) -> None:
-    # After the zone's first delivery, so that a consumer never learns of a zone the primary does not serve yet. A
-    # failure here must not fail the push: the sweeper's catalog_sync adds the member later.
-    try:
-        catalog.catalog_member_add(zone_id=zone_id)
-    except catalog.CatalogError as exc:
-        log.error("could not add zone %s to the catalog: %s", zone_id, exc)
+    # After the zone's first delivery, so that a consumer never learns of a zone the primary does not serve yet.
+    for hooks in _CATALOG:
+        hooks.member_add(zone_id)
 
 
 def _syncs(zone: Zone) -> list[tuple[Nameserver, ZoneSync]]:
@@ -504,6 +493,32 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))  # noqa: S311 (jitter, not a secret)
 
 
+# --- the catalog zone ----------------------------------------------------------------------------------------------
+# The catalog (zones/push/catalog.py) changes its zone through zones.services, which enqueues pushes through
+# zones.tasks, which runs this pipeline: importing it here would close a cycle. It registers the steps the pipeline
+# calls from ZonesConfig.ready instead, as ipam registers its reverse-zone check with zones.reserved.
+
+
+@dataclass(frozen=True)
+class CatalogHooks:
+    member_add: Callable[[int], None]  # the zone (id) reached a nameserver for the first time; must not raise
+    member_remove: Callable[[str], None]  # the deleted zone (name) is about to leave the nameservers
+    sync: Callable[[], int]  # the sweeper's: make the members exactly the hosted zones; records changed
+
+
+_CATALOG: list[CatalogHooks] = []
+
+
+def catalog_hooks_register(hooks: CatalogHooks) -> None:
+    """Let the catalog zone follow zones coming and going (one catalog: a second registration replaces the first)."""
+    _CATALOG[:] = [hooks]
+
+
+def catalog_sync() -> int:
+    """The sweeper's step: put the catalog's members right (0 when no catalog is registered)."""
+    return sum(hooks.sync() for hooks in _CATALOG)
+
+
 # --- zones coming and going ---------------------------------------------------------------------------------------
 
 
@@ -513,7 +528,8 @@ def zone_deprovision(*, zone_name: str) -> None:
     A zone of that name created again meanwhile stays: its push re-creates or reconciles it on the servers.
     """
     # Out of the catalog first: its consumers then drop the zone before the primary stops serving it.
-    catalog.catalog_member_remove(zone_name=zone_name)
+    for hooks in _CATALOG:
+        hooks.member_remove(zone_name)
     if Zone.objects.filter(name=zone_name).exists():
         return
     errors = []

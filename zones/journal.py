@@ -1,0 +1,179 @@
+"""The journal: what a `Change` row holds, its one writer and the one parser every reader uses, and SOA serials.
+
+`Change.before` and `Change.after` are JSON lists of RRset entries: the RRsets a change set touched as they were and
+as they became (an RRset absent on one side did not exist there). zone_apply builds them with `rrset_entry` and
+writes the row with `change_write`; pushes, restores, the REST API's counts and the audit page read them through
+`entries_parse`, which refuses anything not in this form rather than guess at it.
+
+The push pipeline uses this module, not zones.services: zones.services enqueues pushes through zones.tasks, which
+runs zones.push, so an import of zones.services from there would be a cycle.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import TypedDict
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.actors import Actor
+from zones.models import Change, Zone
+
+# RFC 1982 serial number arithmetic with SERIAL_BITS = 32.
+SERIAL_MODULUS = 2**32
+SERIAL_HALF = 2**31
+
+RRsetKey = tuple[str, str]  # (owner relative to the apex, '@' for the apex; type)
+
+
+class RRsetEntry(TypedDict):
+    """One RRset as the journal stores it: owner name relative to the apex ('@'), type, TTL, records (sorted)."""
+
+    name: str
+    type: str
+    ttl: int
+    records: list[str]
+
+
+class JournalError(ValueError):
+    """A Change row holds RRsets that are not in the journal's form (written by hand or by a bug)."""
+
+
+def rrset_entry(key: RRsetKey, *, ttl: int, records: Iterable[str]) -> RRsetEntry:
+    """The journal entry of one RRset; records sorted, so that equal RRsets are stored alike."""
+    return {"name": key[0], "type": key[1], "ttl": ttl, "records": sorted(records)}
+
+
+def entries_parse(value: object) -> list[RRsetEntry]:
+    """`Change.before` or `Change.after` as typed entries; JournalError if it is not a list of RRset entries."""
+    if not isinstance(value, list):
+        raise JournalError(f"a journal side is a list of RRsets, not {type(value).__name__}")
+    return [_entry_parse(item) for item in value]
+
+
+def _entry_parse(item: object) -> RRsetEntry:
+    if isinstance(item, dict):
+        name, rdtype, ttl, records = item.get("name"), item.get("type"), item.get("ttl"), item.get("records")
+        if (
+            isinstance(name, str)
+            and isinstance(rdtype, str)
+            and isinstance(ttl, int)
+            and not isinstance(ttl, bool)
+            and isinstance(records, list)
+            and all(isinstance(record, str) for record in records)
+        ):
+            return {"name": name, "type": rdtype, "ttl": ttl, "records": records}
+    raise JournalError(f"not a journal RRset: {item!r}")
+
+
+def entries_by_key(entries: Iterable[RRsetEntry]) -> dict[RRsetKey, RRsetEntry]:
+    return {(entry["name"], entry["type"]): entry for entry in entries}
+
+
+# --- writing the journal ------------------------------------------------------------------------------------------
+
+
+def change_write(
+    *, zone: Zone, actor: Actor, before: list[RRsetEntry] | None = None, after: list[RRsetEntry] | None = None
+) -> Change:
+    """Journal the zone's version and serial as they are now: the caller has bumped them under the zone's row lock,
+    in the same transaction."""
+    return Change.objects.create(
+        zone=zone,
+        zone_name=zone.name,
+        version=zone.version,
+        serial=zone.serial,
+        before=before or [],
+        after=after or [],
+        **_actor_fields(actor),
+    )
+
+
+def _actor_fields(actor: Actor) -> dict[str, object]:
+    user = actor.user if actor.user is not None and actor.user.is_authenticated else None
+    return {
+        "actor": actor.label[:200],
+        "user": user,
+        "interface": actor.interface.value,
+        "client_address": actor.address,
+    }
+
+
+def zone_fields_copy(*, source: Zone, target: Zone) -> None:
+    """Give the caller's Zone object the fields a journaled change moved on the locked copy."""
+    for name in ("version", "serial", "record_count", "updated"):
+        setattr(target, name, getattr(source, name))
+
+
+def zone_serial_raise(*, zone: Zone, above: int, actor: Actor) -> None:
+    """Move the zone's SOA serial past `above` as a change set of its own (journaled, no records touched).
+
+    The push pipeline calls it when a nameserver's serial is ahead of ours (the zone was changed on the server behind
+    our back): a server ignores an SOA whose serial is not greater than its own, so the repair needs a higher one.
+    The caller delivers the new version; nothing is enqueued here.
+    """
+    with transaction.atomic():
+        locked = Zone.objects.select_for_update().get(pk=zone.pk)
+        if serial_greater(locked.serial, above):
+            return
+        locked.version += 1
+        locked.serial = serial_next(above)
+        locked.save(update_fields=["version", "serial", "updated"])
+        change_write(zone=locked, actor=actor)
+    zone_fields_copy(source=locked, target=zone)
+
+
+# --- reading the journal of a zone ---------------------------------------------------------------------------------
+
+
+def rrsets_changed(*, zone: Zone, since: int, until: int) -> tuple[dict[RRsetKey, RRsetEntry | None], int] | None:
+    """Every RRset changed after version `since` up to `until`, as it is at `until` (None: gone), and the serial at
+    `until`. None when the journal does not hold every version in between (nothing to read, or a gap)."""
+    rows = list(
+        Change.objects.filter(zone=zone, version__gt=since, version__lte=until)
+        .order_by("version")
+        .values_list("serial", "before", "after")
+    )
+    if len(rows) != until - since or not rows:
+        return None
+    final: dict[RRsetKey, RRsetEntry | None] = {}
+    for _, before, after in rows:  # oldest first, so the latest change has the last word
+        final.update(dict.fromkeys(entries_by_key(entries_parse(before))))
+        final.update(entries_by_key(entries_parse(after)))
+    return final, rows[-1][0]
+
+
+def rrsets_at(*, zone: Zone, version: int) -> dict[RRsetKey, RRsetEntry | None]:
+    """Every RRset changed after `version`, as it was at `version` (None: absent then)."""
+    past: dict[RRsetKey, RRsetEntry | None] = {}
+    later = Change.objects.filter(zone=zone, version__gt=version).order_by("-version").values_list("before", "after")
+    for before, after in later:  # newest first, so the earliest change after `version` has the last word
+        was = entries_by_key(entries_parse(before))
+        for key in was.keys() | entries_by_key(entries_parse(after)).keys():
+            past[key] = was.get(key)
+    return past
+
+
+# --- SOA serials ---------------------------------------------------------------------------------------------------
+
+
+def serial_next(serial: int, today: datetime.date | None = None) -> int:
+    """The next SOA serial: the date form YYYYMMDDnn while it fits, else plus one (RFC 1982 arithmetic wraps)."""
+    day = (today or timezone.now().date()).strftime("%Y%m%d")
+    dated = int(day) * 100
+    candidate = serial + 1
+    if candidate < dated and dated - serial < SERIAL_HALF:
+        candidate = dated
+    return candidate % SERIAL_MODULUS or 1
+
+
+def serial_add(serial: int, n: int) -> int:
+    """RFC 1982 §3.1 addition: `serial` plus `n` (0 <= n < 2**31), wrapping at 2**32."""
+    return (serial + n) % SERIAL_MODULUS
+
+
+def serial_greater(a: int, b: int) -> bool:
+    """RFC 1982 serial number arithmetic: is `a` after `b`?"""
+    return a != b and ((a - b) % SERIAL_MODULUS) < SERIAL_HALF
