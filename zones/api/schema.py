@@ -32,6 +32,24 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignor
         ]
 
 
+class ApiKeyParameterScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    """The dynamic endpoint: the two schemes above, or the key as username and password parameters."""
+
+    target_class = "accounts.authentication.ApiKeyParameterAuthentication"
+    name = "apiKeyParameters"
+
+    def get_security_requirement(self, auto_schema: Any) -> list[dict[str, list[Any]]]:
+        return [{"apiKeyBasic": []}, {"apiKeyBearer": []}, {"apiKeyParameters": []}]
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "query",
+            "name": "password",
+            "description": "The key's secret as password and its id as username, in the query string or a form body",
+        }
+
+
 class RecordsSchema(AutoSchema):
     """One view serves /records, /records/{host} and /records/{host}/{type}: name each operation after its path."""
 
