@@ -88,3 +88,9 @@ def test_a_key_for_another_zone_sees_no_secondaries(api_as, make_key: MakeKey, z
     other = api_as(make_key(zones=["example.org"]))
     assert other.get(URL).status == 404
     assert other.post(URL, {"address": "8.8.8.8"}).status == 404
+
+
+def test_an_id_that_is_no_number_is_a_json_404(api: Api, zone: Zone) -> None:
+    reply = api.delete(f"{URL}/null")
+    assert reply.status == 404
+    assert reply.body == {"error": "no secondary null of example.com"}

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -144,9 +144,10 @@ class SecondaryView(_SecondaryWrites):
     @extend_schema(
         summary="Remove a secondary: its key is refused and it is no longer notified",
         request=None,
+        parameters=[OpenApiParameter("secondary", int, OpenApiParameter.PATH, description="The secondary's id")],
         responses={204: None, **_ERRORS},
     )
-    def delete(self, request: Request, zone: str, secondary: int) -> Response:
+    def delete(self, request: Request, zone: str, secondary: str) -> Response:
         z = self.zone(request, zone)
         self.require_whole_zone_write(request)
         _empty(request.data)
@@ -176,8 +177,11 @@ def _body(data: Any) -> dict[str, Any]:
     return dict(serializer.validated_data)
 
 
-def _secondary(zone: Zone, secondary_id: int) -> Secondary:
-    row = Secondary.objects.filter(zone=zone, pk=secondary_id).select_related("zone").first()
+def _secondary(zone: Zone, secondary_id: str) -> Secondary:
+    # The route takes any text, so that an id that is no number is this API's JSON 404, not the site's HTML one.
+    row = None
+    if secondary_id.isascii() and secondary_id.isdigit():
+        row = Secondary.objects.filter(zone=zone, pk=int(secondary_id)).select_related("zone").first()
     if row is None:
         raise exceptions.NotFound(f"no secondary {secondary_id} of {zone.name}")
     return row

@@ -14,7 +14,7 @@ urlpatterns = [
     path("dns/v2/zones/<str:zone>/dnssec", dnssec.DnssecView.as_view(), name="api-dnssec"),
     path("dns/v2/zones/<str:zone>/secondaries", secondaries.SecondariesView.as_view(), name="api-secondaries"),
     path(
-        "dns/v2/zones/<str:zone>/secondaries/<int:secondary>",
+        "dns/v2/zones/<str:zone>/secondaries/<str:secondary>",
         secondaries.SecondaryView.as_view(),
         name="api-secondary",
     ),
