@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 import sys
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import execute_from_command_line
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "panel.settings")
-    from django.conf import settings
-    from django.core.exceptions import ImproperlyConfigured
-    from django.core.management import execute_from_command_line
 
     try:
         settings.INSTALLED_APPS  # noqa: B018 (loads the settings now, so a missing variable is named, not hidden)

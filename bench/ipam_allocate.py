@@ -26,6 +26,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import django
+import psycopg
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/ipam_bench"
@@ -61,18 +68,14 @@ def _setup() -> str:
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     if url.startswith("postgres"):
         _create_database(url)
-    import django
 
     django.setup()
-    from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     return url
 
 
 def _create_database(url: str) -> None:
-    import psycopg
-
     base, name = url.rsplit("/", 1)
     with psycopg.connect(base + "/postgres", autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
@@ -106,8 +109,6 @@ def _measure(size: int, samples: int, *, reload: bool = True) -> dict[str, Any]:
 
 
 def _reset() -> Any:
-    from django.db import connection
-
     from accounts.models import Account
 
     tables = ["ipam_event", "ipam_request", "ipam_freeblock", "ipam_allocation", "ipam_pool"]
@@ -123,9 +124,6 @@ def _reset() -> Any:
 
 def _load(size: int, account: Any) -> float:
     """Write the state first-fit leaves after `size` /64s: allocations from the bottom, free table, counts."""
-    from django.db import connection, transaction
-    from django.utils import timezone
-
     from accounts.actors import Actor
     from ipam.models import FreeBlock
     from ipam.prefixes import decompose, prefix_parse
@@ -178,8 +176,6 @@ COLUMNS = "pool_id, prefix, start, length, account_id, status, description, allo
 
 
 def _copy(rows: Any) -> None:
-    from django.db import connection
-
     buffer = io.StringIO()
     for row in rows:
         buffer.write("\t".join(str(value) for value in row) + "\n")
@@ -192,8 +188,6 @@ def _copy(rows: Any) -> None:
 
 
 def _insert(rows: Any) -> None:
-    from django.db import connection
-
     batch: list[tuple[Any, ...]] = []
     sql = f"INSERT INTO ipam_allocation ({COLUMNS}) VALUES ({', '.join(['%s'] * 9)})"
     with connection.cursor() as cursor:
@@ -207,8 +201,6 @@ def _insert(rows: Any) -> None:
 
 
 def _rolled_back(call: Callable[[], object]) -> None:
-    from django.db import transaction
-
     with transaction.atomic():
         call()
         transaction.set_rollback(True)
@@ -216,8 +208,6 @@ def _rolled_back(call: Callable[[], object]) -> None:
 
 def _recount(pool_id: int) -> None:
     """What the report would cost without the counts kept on the pool row: a GROUP BY over every allocation."""
-    from django.db.models import Count
-
     from ipam.models import Allocation
 
     list(Allocation.objects.filter(pool_id=pool_id).values("status", "length").annotate(n=Count("id")))
@@ -238,8 +228,6 @@ def _timed(call: Callable[[], object], samples: int) -> dict[str, float]:
 
 
 def _print(rows: list[dict[str, Any]], url: str, args: argparse.Namespace) -> None:
-    from django.db import connection
-
     print(f"\nipam allocate benchmark: next free /64 from {POOL}; {args.samples} samples per cell; {connection.vendor}")
     header = f"{'allocations':>12} {'load s':>7} {'first-fit p50/p99':>18} {'sparse p50/p99':>16}"
     print(header + f" {'no-commit p50/p99':>18} {'report p50/p99':>15} {'GROUP BY scan':>14}   (ms)")

@@ -22,6 +22,8 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import redis
+
 from bench.harness import load, manage, recreate_database, start_gunicorn, stop
 
 PASSWORD = "bench-password-123"
@@ -86,8 +88,6 @@ def main() -> None:
 
 
 def purge(broker: str, queue: str) -> None:
-    import redis
-
     redis.Redis.from_url(broker).delete(queue)
 
 

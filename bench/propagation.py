@@ -26,6 +26,7 @@ import argparse
 import http.client
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -33,6 +34,15 @@ import time
 import urllib.parse
 from pathlib import Path
 from typing import Any
+
+import django
+import dns.message
+import dns.query
+import dns.rdatatype
+import psycopg
+import redis
+from django.core.management import call_command
+from django.db.models import F
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -69,10 +79,8 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.update(ENV)
     _create_database()
-    import django
 
     django.setup()
-    from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     with tempfile.TemporaryDirectory(prefix="bench-propagation-") as directory:
@@ -81,8 +89,6 @@ def main() -> None:
 
 
 def _create_database() -> None:
-    import psycopg
-
     base, name = DATABASE.rsplit("/", 1)
     with psycopg.connect(base + "/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -90,8 +96,6 @@ def _create_database() -> None:
 
 
 def _run(args: argparse.Namespace, directory: Path) -> list[dict[str, Any]]:
-    import redis
-
     from tests.push.servers import bind_server, knot_server
     from tests.push.workers import Worker
 
@@ -122,8 +126,6 @@ def _run(args: argparse.Namespace, directory: Path) -> list[dict[str, Any]]:
 
 class _Gunicorn:
     def __init__(self, directory: Path) -> None:
-        import subprocess
-
         from tests.push.servers import free_port
 
         self.port = free_port()
@@ -222,8 +224,6 @@ def _sign(zone: Any, actor: Any) -> None:
 
 
 def _await_in_sync(zones: list[Any], timeout: float) -> float:
-    from django.db.models import F
-
     from zones.models import Nameserver, ZoneSync
 
     ids = [zone.pk for zone in zones]
@@ -238,10 +238,6 @@ def _await_in_sync(zones: list[Any], timeout: float) -> float:
 
 
 def _latency(kind: str, server: Any, zone: Any, port: int, changes: int, *, signed: bool) -> dict[str, Any]:
-    import dns.message
-    import dns.query
-    import dns.rdatatype
-
     api = _Api(port)
     query_name = f"lat.{zone.name}."
     samples = []

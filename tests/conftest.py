@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
@@ -69,8 +70,6 @@ def legacy(client: Client) -> Callable[..., tuple[int, str]]:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked postgres need PostgreSQL itself (parallel transactions, exclusion constraints): on SQLite they
     are reported as skipped with that reason rather than failing. `make test` runs them on PostgreSQL."""
-    from django.conf import settings
-
     if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
         return
     needs = pytest.mark.skip(reason="needs PostgreSQL (make test-postgres runs it)")

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.csrf import csrf_exempt
 
+from panel.views.zones import dashboard
 from zones.legacy.views import primarydnsapi
 
 
@@ -24,6 +25,5 @@ def root(request: HttpRequest) -> HttpResponse:
         return HttpResponse("Method not allowed\n", status=405, content_type="text/plain")
     if not request.user.is_authenticated:
         return redirect(settings.LOGIN_URL)
-    from panel.views.zones import dashboard
 
     return dashboard(request)

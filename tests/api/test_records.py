@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from zones.api.throttling import KeyThrottle, ZoneThrottle
 from zones.models import Change, Nameserver, ZoneSync
 from zones.selectors import zone_records
 from zones.services import zone_create
@@ -232,16 +233,12 @@ def test_the_dynamic_endpoint_points_a_host_at_the_caller(api_as, key, zone):
 
 @pytest.mark.parametrize("path", ["/dns/v2/zones", R])
 def test_throttling_answers_429_with_retry_after(api, zone, path, monkeypatch):
-    from zones.api.throttling import KeyThrottle
-
     monkeypatch.setattr(KeyThrottle, "THROTTLE_RATES", {"apikey": "2/min"})
     assert [api.get(path).status for _ in range(3)] == [200, 200, 429]
     assert int(api.get(path).headers["Retry-After"]) > 0
 
 
 def test_the_zone_throttle_is_shared_by_every_key(api_as, make_key, zone, monkeypatch):
-    from zones.api.throttling import ZoneThrottle
-
     monkeypatch.setattr(ZoneThrottle, "THROTTLE_RATES", {"zone": "2/min"})
     first, second = api_as(make_key()), api_as(make_key(), "192.0.2.99")
     assert [first.get(R).status, second.get(R).status, second.get(R).status] == [200, 200, 429]

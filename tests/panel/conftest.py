@@ -8,6 +8,7 @@ from django.test import Client
 
 from accounts.actors import Actor
 from accounts.models import Account
+from accounts.services import account_create
 from ipam.models import Allocation, Pool
 from ipam.services import pool_create, prefix_allocate
 from tests.sessions import sign_in_verified
@@ -68,8 +69,6 @@ def pool6(db, cli_actor: Actor) -> Pool:
 @pytest.fixture
 def reverse_zone(account: Account, cli_actor: Actor) -> Zone:
     """The provider's reverse zone for the pool (held by a provider account, not by the customer)."""
-    from accounts.services import account_create
-
     provider = account_create(name="provider", actor=cli_actor)
     return zone_create(name="8.b.d.0.1.0.0.2.ip6.arpa", account=provider, actor=cli_actor, allow_reserved=True)
 

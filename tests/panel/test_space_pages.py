@@ -10,7 +10,7 @@ from accounts.models import Account
 from ipam.models import Allocation, Pool, SpaceRequest
 from ipam.services import space_request_file
 from tests.conftest import API_PASSWORD
-from zones.models import Zone
+from zones.models import Nameserver, Zone, ZoneSync
 from zones.selectors import zone_records
 
 
@@ -95,8 +95,6 @@ def test_reverse_delegation_puts_ns_records_at_the_allocation(
 
 
 def test_staff_pages_show_accounts_and_nameserver_state(staff_client: Client, zone: Zone) -> None:
-    from zones.models import Nameserver, ZoneSync
-
     ns = Nameserver.objects.create(name="hidden-primary", address="192.0.2.53", tsig_name="k", tsig_secret="c2VjcmV0")
     ZoneSync.objects.create(zone=zone, nameserver=ns, version=0, attempts=3, last_error="connection refused")
     accounts = staff_client.get("/staff/accounts").content.decode()

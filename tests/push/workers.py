@@ -12,6 +12,9 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import kombu.pools
+import redis
+
 from panel.celery import app
 from tests.push.servers import free_port
 
@@ -111,7 +114,6 @@ class Redis:
         command = ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"]
         command += ["--dir", str(self.directory), "--pidfile", str(self.directory / "redis.pid")]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
-        import redis
 
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -149,8 +151,6 @@ def publishing_to(broker_url: str, queue: str = QUEUE) -> Iterator[None]:
 def _reset_connections() -> None:
     # The app and kombu's global registry cache connection and producer pools, queues and routes: drop them all so
     # that the next message goes to the broker and queue now configured.
-    import kombu.pools
-
     app._pool = None  # type: ignore[attr-defined]
     app.__dict__.pop("amqp", None)  # a cached property holding the producer pool, queues and router
     kombu.pools.reset()

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from accounts.actors import Actor, Interface
 from tests.zones.conftest import Apply, errors, records_at, zone_state
 from zones.models import Change, Zone
-from zones.services import Add, Delete, Replace, zone_apply
+from zones.services import Add, Delete, Replace, zone_apply, zone_create
 
 IDENTICAL = "Can't have multiple identical records"
 NO_SUCH = "No such record"
@@ -385,8 +385,6 @@ def test_later_changes_see_the_earlier_changes_of_the_same_call(zone: Zone, appl
 
 
 def test_zones_are_independent(zone: Zone, apply: Apply, other_account, cli_actor: Actor) -> None:
-    from zones.services import zone_create
-
     other = zone_create(name="example.org", account=other_account, actor=cli_actor)
     apply(Add("www", "A", "192.0.2.1"))
     assert apply(Add("www", "A", "192.0.2.1"), target=other).ok
