@@ -172,9 +172,10 @@ def zone_apply(*, zone: Zone, changes: Sequence[Operation], actor: Actor, dry_ru
         # The row lock serialises every writer of this zone; everything below reads state that cannot move under it.
         locked = Zone.objects.select_for_update().get(pk=zone.pk)
         staged = _Staged(zone=locked, origin=origin, actor=actor)
-        _load(staged, {op.name for op in parsed if not isinstance(op, str)})
+        _load(staged, _with_ancestors({op.name for op in parsed if not isinstance(op, str)}, origin))
         outcomes = [Outcome(op) if isinstance(op, str) else _stage(staged, op) for op in parsed]
         _check_zone_size(staged, outcomes)
+        _check_dnames(staged, parsed, outcomes)
         result = ApplyResult(outcomes=outcomes)
         if dry_run or not result.ok or not any(state.changed for state in staged.sets.values()):
             return result
@@ -291,6 +292,55 @@ def _rule_violation(staged: _Staged, name: str, rdtype: str) -> str | None:
 def _signed(zone: Zone) -> bool:
     # Asked only for a TTL above the limit, so ordinary change sets pay no query for it.
     return ZoneDnssec.objects.filter(zone=zone).exclude(state=ZoneDnssec.State.UNSIGNED).exists()
+
+
+def _with_ancestors(names: set[str], origin: dns.name.Name) -> set[str]:
+    """The names and every name above them up to the apex: read with them, a DNAME there is seen (RFC 6672 §2.3)."""
+    found = set(names)
+    for name in names:
+        parent = records.owner_absolute(name, origin)
+        while parent != origin:
+            parent = parent.parent()
+            found.add(records.owner_relative(parent, origin))
+    return found
+
+
+def _check_dnames(staged: _Staged, parsed: Sequence[Operation | str], outcomes: list[Outcome]) -> None:
+    """Nothing may exist below a DNAME (RFC 6672 §2.3): Knot refuses such an UPDATE outright, so the zone would never
+    reach it again. Checked on the final state of the change set, so that one request may swap a subtree for a DNAME.
+
+    The names below a DNAME that the change set adds are in `staged` (their ancestors were read with them); the names
+    below a DNAME it adds are read here, in one query per new DNAME (none for change sets without one)."""
+    owners = {name for (name, rdtype), state in staged.sets.items() if rdtype == "DNAME" and state.contents}
+    if not owners:
+        return
+    occupied = {name for name in staged.by_name if staged.types_at(name)}
+    for owner in owners:
+        if not staged.sets[(owner, "DNAME")].original:
+            occupied |= _names_below(staged, owner) - {name for name in staged.by_name if not staged.types_at(name)}
+    below = {name: owner for name in occupied for owner in owners if _is_below(name, owner, staged.origin)}
+    for index, op in enumerate(parsed):
+        if isinstance(op, str) or not outcomes[index].ok or isinstance(op, Delete):
+            continue
+        if op.name in below and (isinstance(op, Add) or op.contents):
+            outcomes[index] = Outcome(f"{op.name} is below the DNAME at {below[op.name]}: nothing may be below one")
+        elif op.type == "DNAME" and op.name in owners:
+            under = sorted(name for name, owner in below.items() if owner == op.name)
+            if under:
+                outcomes[index] = Outcome(f"a DNAME cannot have names below it, and {under[0]} is")
+
+
+def _names_below(staged: _Staged, owner: str) -> set[str]:
+    rrsets = RRset.objects.filter(zone=staged.zone)
+    rrsets = rrsets.exclude(name="@") if owner == "@" else rrsets.filter(name__endswith=f".{owner}")
+    return set(rrsets.values_list("name", flat=True).distinct())
+
+
+def _is_below(name: str, owner: str, origin: dns.name.Name) -> bool:
+    absolute = records.owner_absolute(name, origin)
+    return absolute != records.owner_absolute(owner, origin) and absolute.is_subdomain(
+        records.owner_absolute(owner, origin)
+    )
 
 
 def _check_zone_size(staged: _Staged, outcomes: list[Outcome]) -> None:

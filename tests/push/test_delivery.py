@@ -74,4 +74,13 @@ def test_a_dname_added_through_the_rest_api_is_served_and_synthesises_names_belo
         for rrset in answer
         for rdata in rrset
     }
+    # Nothing may be below a DNAME (RFC 6672 §2.3); Knot would refuse the UPDATE, so the API refuses the record first.
+    below = {"records": [{"host": "www.old", "type": "A", "data": "192.0.2.1"}]}
+    refused = client.post(
+        "/dns/v2/zones/example.com/records", below, content_type="application/json", HTTP_AUTHORIZATION=key.basic
+    )
+    assert refused.status_code == 400
+    assert "below the DNAME at old" in refused.json()["errors"][0]
+    zone.refresh_from_db()
+    assert ZoneSync.objects.get(zone=zone, nameserver=nameserver).version == zone.version
     call_command("zones_verify", "example.com")  # the verifier reads it back from the server as it is in the database
