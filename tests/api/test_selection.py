@@ -209,3 +209,16 @@ def test_a_get_with_an_empty_json_object_body_is_a_plain_get(api, populated):
     # dns-lexicon sends "{}" as the body of every request, GET and DELETE included.
     assert api.request("GET", R + "/www/A", {}).body["records"][0]["data"] == "192.0.2.1"
     assert api.request("GET", R + "/www/A", {"records": []}).status == 400
+
+
+def test_a_listing_and_a_put_with_selects_cost_a_fixed_number_of_queries(api, populated, django_assert_max_num_queries):
+    query = "&".join([select(host="www"), select(host="test1", type="TXT")])
+    # the key, the zone, the selected RRsets (one query whatever the number of selects)
+    with django_assert_max_num_queries(3):
+        assert len(api.get(R + "?" + query).body["records"]) == 3
+    body = {"records": [{"host": "settest1", "type": "A", "data": "192.0.2.9"}]}
+    api.put(R + "?" + select(host="settest1", type="A"), body)
+    body["records"][0]["data"] = "192.0.2.10"
+    # key, zone, lock, selected RRsets, zone_apply (lock, load, delete, insert, version, journal), savepoints
+    with django_assert_max_num_queries(14):
+        assert api.put(R + "?" + select(host="settest1", type="A"), body).status == 200
