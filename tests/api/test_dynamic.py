@@ -69,3 +69,9 @@ def test_dynamic_credentials_given_twice_are_refused(api_as, key, zone):
     assert api_as(None).request("POST", DYNAMIC + query, body, content_type=FORM).status == 401
     assert api_as(None).get(DYNAMIC + f"?username={key.key.key_id}&password=wrong").status == 401
     assert addresses(zone) == []
+
+
+def test_dynamic_credentials_as_json_are_refused_not_ignored(api_as, key, zone):
+    body = {"username": key.key.key_id, "password": key.secret}
+    assert api_as(key).request("POST", DYNAMIC, body).status == 400
+    assert addresses(zone) == []

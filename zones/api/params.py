@@ -177,6 +177,8 @@ def _single(params: QueryDict, body: Mapping[str, Any] | None, name: str) -> str
 def credentials_body(data: Any) -> None:
     """The body of a dynamic DNS request: empty, or the API key as username and password (form-encoded)."""
     fields = _fields(data)
+    if fields and not isinstance(data, QueryDict):  # the key is read from a form body only: JSON would go unread
+        raise RequestError(["give username and password form-encoded or in the query string, not as JSON"])
     unknown = sorted(set(fields) - {"username", "password"})
     if unknown:
         raise RequestError(
