@@ -45,10 +45,11 @@ test-postgres: system-packages $(VENV)/.installed ## the suite on PostgreSQL (PO
 test-sqlite: system-packages $(VENV)/.installed ## the suite on SQLite
 	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(SERVICES) --redis -- $(PY) -m pytest -n 2 -q -m "not postgres" $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed ## ruff, mypy and the migration check
+lint: $(VENV)/.installed ## ruff, mypy, the import contracts (layers, no cycle) and the migration check
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy .
+	$(VENV)/bin/lint-imports
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 bench: $(VENV)/.installed ## run the benchmarks in bench/ (each prints its table and command)

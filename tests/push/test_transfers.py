@@ -23,8 +23,9 @@ from accounts.actors import Actor
 from accounts.models import Account
 from tests.push.servers import Nameserver as Server
 from tests.push.servers import bind_secondary, free_port
+from zones import catalog
 from zones.models import Nameserver, Secondary, Zone
-from zones.push import catalog, control
+from zones.push import control
 from zones.secondaries import SecondaryAdded, config_snippets, secondary_add, secondary_remove
 from zones.services import Add, zone_apply, zone_create, zone_delete
 

@@ -10,8 +10,8 @@ from django.test import override_settings
 from accounts.actors import Actor
 from accounts.models import Account, SecurityEvent
 from tests.zones.conftest import records_at, zone_state
+from zones import catalog
 from zones.models import Zone
-from zones.push import catalog
 from zones.push.services import zone_deprovision
 from zones.services import zone_create, zone_delete
 

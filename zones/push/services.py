@@ -494,7 +494,7 @@ def backoff(attempts: int) -> timedelta:
 
 
 # --- the catalog zone ----------------------------------------------------------------------------------------------
-# The catalog (zones/push/catalog.py) changes its zone through zones.services, which enqueues pushes through
+# The catalog (zones/catalog.py) changes its zone through zones.services, which enqueues pushes through
 # zones.tasks, which runs this pipeline: importing it here would close a cycle. It registers the steps the pipeline
 # calls from ZonesConfig.ready instead, as ipam registers its reverse-zone check with zones.reserved.
 

@@ -8,6 +8,9 @@ a lost step never loses a member: the push adds a zone's member once a server ha
 of a zone before the primary serves it only retries later), the deprovisioning of a deleted zone removes it, and the
 sweeper's `catalog_sync` puts right whatever is missing or stale.
 
+It writes through zones.services like any client of the zones, so it sits above the push pipeline, not in it: the
+pipeline reaches it only through the hooks ZonesConfig.ready registers (zones.push.services.catalog_hooks_register).
+
     <catalog>.             NS   invalid.
     version.<catalog>.     TXT  "2"
     <id>.zones.<catalog>.  PTR  <member zone>.
