@@ -8,6 +8,7 @@ from typing import Any
 
 import dj_database_url
 import django_stubs_ext
+from csp import constants as csp_constants
 
 from panel.env import env_bool, env_int, env_list, env_str, load_dotenv
 
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "panel.request_limits.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -137,6 +139,27 @@ STORAGES = {
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
+# Secure cookies mean the site is served over HTTPS only: browsers are told to keep to it (sent on HTTPS responses).
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
+# Every page's scripts, styles, images and fonts come from this server (HTMX, panel.js, Swagger UI from
+# drf-spectacular-sidecar): no inline script or event handler runs, so injected markup cannot run script. Inline
+# style attributes are allowed: the templates use them for layout and the usage bars, and Swagger UI and HTMX set
+# styles from script. Images: the Swagger UI's icons are data: URLs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF],
+        "style-src": [csp_constants.SELF, csp_constants.UNSAFE_INLINE],
+        "img-src": [csp_constants.SELF, "data:"],
+        "connect-src": [csp_constants.SELF],
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.NONE],
+        "form-action": [csp_constants.SELF],
+        "frame-ancestors": [csp_constants.NONE],
+    }
+}
 
 # --- Web panel ---
 LOGIN_URL = "login"

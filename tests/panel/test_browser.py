@@ -67,8 +67,14 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 860})
     context.set_default_timeout(10_000)
     page = context.new_page()
+    # Whatever the Content-Security-Policy blocks (an inline script or handler, a third party's file) fails the test.
+    blocked: list[str] = []
+    page.on(
+        "console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None
+    )
     yield page
     context.close()
+    assert blocked == []
 
 
 def snap(page: Any, directory: Path, name: str) -> None:
@@ -312,6 +318,12 @@ def test_a_customer_requests_a_48_staff_approve_it_and_the_customer_sets_a_ptr(
     page.get_by_role("button", name="Set PTR").click()
     expect(page.get_by_test_id("ptrs")).to_contain_text("www.example.com.")
     snap(page, shots, "allocation-ptr")
+
+
+def test_the_api_documentation_renders_under_the_content_security_policy(page: Any, transactional_db: None) -> None:
+    page.goto("/api/docs/")
+    sync_api.expect(page.locator(".swagger-ui .info .title")).to_contain_text("ctrlpanel API")
+    sync_api.expect(page.locator(".opblock-summary-path").first).to_be_visible()
 
 
 def test_the_dashboard_fits_a_phone(browser: Any, live_server: Any, world: dict[str, Any], shots: Path) -> None:

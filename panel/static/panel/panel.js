@@ -21,6 +21,11 @@
       try { document.execCommand("copy"); done(); } finally { area.remove(); }
     }
   });
+  // <form data-confirm="Question?"> asks before it is sent (no inline handler: the Content-Security-Policy allows none).
+  document.addEventListener("submit", function (event) {
+    var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  }, true);  // capture: before any handler on the form itself sends it
   // Escape cancels an in-place edit.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
