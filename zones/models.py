@@ -174,7 +174,7 @@ class ZoneDnssec(models.Model):
     """A zone's DNSSEC: the customer's switch, how far signing has got, and the public keys read back from the signer.
 
     Only public data is kept: the signer (the hidden primary) generates and holds the private keys. A zone without a
-    row is unsigned. See zones/dnssec.py for the states and what moves a zone between them.
+    row is unsigned. The switch is zones/dnssec.py; zones/push/signing.py moves a zone between the states.
     """
 
     class State(models.TextChoices):

@@ -3,6 +3,9 @@
 - `transport`: DNS messages on the wire (RFC 2136 UPDATE with TSIG over TCP, AXFR, SOA queries).
 - `control`: creating and deleting zones on servers that allow it (BIND's rndc, Knot's knotc).
 - `services`: push, reconcile, verify, provision and deprovision; the only writers of `ZoneSync`.
+- `delivery`: the order of a change set's RRsets on the wire, and delivering around an RRset a server refuses.
+- `dnssec`: the signers' public keys read back and validated, their DS records, the DS at the parent.
+- `signing`: the steps that carry a zone through its DNSSEC states (signing, waiting for DS, secure, bogus, removing).
 - `selectors`: the one owner of sync state (current, behind, pending since when, failing): the sweeper, the
   commands, the panel and the REST API's `?verify` all ask it.
 
