@@ -4,7 +4,7 @@ below a DNAME, so zone_apply refuses it first: a zone the nameserver will not ta
 from __future__ import annotations
 
 from zones.selectors import zone_records
-from zones.services import Add, Delete, Replace, zone_apply
+from zones.services import Add, Delete, Operation, Replace, zone_apply
 
 
 def rows(zone):
@@ -39,10 +39,10 @@ def test_a_dname_cannot_be_added_above_existing_names(zone, cli_actor):
 
 def test_one_change_set_may_swap_a_subtree_for_a_dname_in_either_order(zone, cli_actor):
     zone_apply(zone=zone, changes=[Add("www.old", "A", "192.0.2.1")], actor=cli_actor)
-    changes = [Add("old", "DNAME", "new.example.net."), Delete("www.old", "A", "192.0.2.1")]
+    changes: list[Operation] = [Add("old", "DNAME", "new.example.net."), Delete("www.old", "A", "192.0.2.1")]
     assert zone_apply(zone=zone, changes=changes, actor=cli_actor).ok
     assert rows(zone) == {("old", "DNAME", "new.example.net.")}
-    back = [Add("www.old", "A", "192.0.2.1"), Replace("old", "DNAME", ())]
+    back: list[Operation] = [Add("www.old", "A", "192.0.2.1"), Replace("old", "DNAME", ())]
     assert zone_apply(zone=zone, changes=back, actor=cli_actor).ok
     assert rows(zone) == {("www.old", "A", "192.0.2.1")}
 
