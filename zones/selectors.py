@@ -137,7 +137,7 @@ def zone_import_diff(*, zone: Zone, text: str) -> list[RRsetDiff]:
     Raises RecordError when the file does not parse. A record that does not parse is shown as the file has it; the
     dry run of zone_import names the error."""
     origin = records.zone_origin(zone.name)
-    wanted = records.master_file_rrsets(text, origin)
+    wanted = records.master_file_rrsets(text, origin, max_records=settings.ZONE_MAX_RECORDS)
     current: dict[tuple[str, str], tuple[int, list[str]]] = {}
     for row in zone_records(zone=zone):
         current.setdefault((row.name, row.type), (row.ttl, []))[1].append(row.content)

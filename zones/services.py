@@ -567,7 +567,8 @@ def zone_import(*, zone: Zone, text: str, actor: Actor, dry_run: bool = False) -
     parse; a record the service refuses is reported in the result like any other change.
     """
     try:
-        wanted = records.master_file_rrsets(text, records.zone_origin(zone.name))
+        origin = records.zone_origin(zone.name)
+        wanted = records.master_file_rrsets(text, origin, max_records=settings.ZONE_MAX_RECORDS)
     except RecordError as exc:
         raise ZoneError(str(exc)) from None
     # Read without the zone lock: an RRset another writer adds meanwhile at a name the file does not hold survives,

@@ -250,3 +250,13 @@ def test_a_put_of_one_rrset_costs_a_fixed_number_of_queries(api, zone, django_as
     # key, zone, lock, current RRset, zone_apply (lock, load, delete, insert, version, journal), savepoints
     with django_assert_max_num_queries(14):
         assert api.put(R + "/www/A", {"records": [{"data": "192.0.2.2"}]}).status == 200
+
+
+@pytest.mark.django_db
+def test_a_master_file_past_the_zone_s_record_limit_is_a_400_before_its_tail_is_parsed(api, zone, settings):
+    settings.ZONE_MAX_RECORDS = 10
+    lines = "".join(f"host{n} 300 IN A 192.0.2.{n}\n" for n in range(11)) + "not a record\n" * 10_000
+    reply = api.put(R, lines, content_type="text/dns")
+    assert reply.status == 400
+    assert reply.body["errors"] == ["the zone may hold at most 10 records; the file has more"]
+    assert rows(zone) == set()

@@ -187,3 +187,15 @@ def test_the_pager_keeps_the_search_filter_and_order_url_encoded(
     assert _hrefs(response.content.decode(), "Next →") == [
         {"q": ["host"], "type": ["A"], "sort": ["-ttl&x=1"], "page": ["2"]}
     ]
+
+
+def test_an_import_past_the_zone_s_record_limit_is_a_form_error_before_its_tail_is_parsed(
+    customer_client: Client, zone: Zone, settings: Any
+) -> None:
+    settings.ZONE_MAX_RECORDS = 10
+    text = "".join(f"host{n} 300 IN A 192.0.2.{n}\n" for n in range(11)) + "not a record\n" * 10_000
+    for step in ({"preview": "1"}, {"apply": "1", "version": zone.version}):
+        response = customer_client.post("/zones/example.com/import", {"text": text, **step})
+        assert response.status_code == 400
+        assert "the zone may hold at most 10 records; the file has more" in response.content.decode()
+    assert not any(name.startswith("host") for name, _, _ in _records(zone))
