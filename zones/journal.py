@@ -177,3 +177,8 @@ def serial_add(serial: int, n: int) -> int:
 def serial_greater(a: int, b: int) -> bool:
     """RFC 1982 serial number arithmetic: is `a` after `b`?"""
     return a != b and ((a - b) % SERIAL_MODULUS) < SERIAL_HALF
+
+
+def serial_at_least(a: int, b: int) -> bool:
+    """RFC 1982: is `a` equal to `b` or after it?"""
+    return a == b or serial_greater(a, b)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests.zones.conftest import Apply
 from zones import journal
-from zones.journal import SERIAL_MODULUS, JournalError, serial_add, serial_greater, serial_next
+from zones.journal import SERIAL_MODULUS, JournalError, serial_add, serial_at_least, serial_greater, serial_next
 from zones.models import Change, Zone
 from zones.services import Add, Delete, Replace
 
@@ -102,6 +102,12 @@ def test_serials_half_the_circle_apart_are_neither_greater() -> None:
     assert not serial_greater(2**31, 0)
     assert not serial_greater(0, 2**31)
     assert not serial_greater(5, 5)
+
+
+def test_a_serial_is_at_least_itself_and_at_least_the_serials_before_it_across_the_wrap() -> None:
+    assert serial_at_least(5, 5)
+    assert serial_at_least(1, SERIAL_MODULUS - 1)
+    assert not serial_at_least(SERIAL_MODULUS - 1, 1)
 
 
 @given(serial=st.integers(0, SERIAL_MODULUS - 1), step=st.integers(1, 2**31 - 1))

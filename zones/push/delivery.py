@@ -16,11 +16,10 @@ import dns.name
 import dns.rdata
 import dns.rdatatype
 
-from zones import records
+from zones import journal, records
 from zones.push import transport
 from zones.push.transport import RRsetChange, Server, TransportError, UpdateRefused
 
-SERIAL_MODULUS = 2**32
 ADDRESS_TYPES = frozenset({dns.rdatatype.A, dns.rdatatype.AAAA})
 SoaFor = Callable[[int], dns.rdata.Rdata]
 
@@ -95,7 +94,7 @@ class _Isolating:
         self.refused: list[tuple[RRsetChange, str]] = []
 
     def send(self, changes: list[RRsetChange]) -> None:
-        serial = (int(self.expected.serial) + 1) % SERIAL_MODULUS or 1  # type: ignore[attr-defined]
+        serial = journal.serial_add(int(self.expected.serial), 1) or 1  # type: ignore[attr-defined]  # never 0
         soa = self.soa_for(serial)
         try:
             transport.update_send(

@@ -24,6 +24,7 @@ import dns.rdtypes.dsbase
 import dns.resolver
 from django.conf import settings
 
+from zones.journal import serial_at_least
 from zones.models import Nameserver, ZoneDnssec
 from zones.push import control, transport
 from zones.push.transport import Server, TransportError
@@ -68,11 +69,6 @@ def soa_matches(ours: dns.rdata.Rdata, theirs: dns.rdata.Rdata, *, signed: bool)
     if ours.replace(serial=0) != theirs.replace(serial=0):
         return False
     return serial_at_least(int(theirs.serial), int(ours.serial))  # type: ignore[attr-defined]
-
-
-def serial_at_least(a: int, b: int) -> bool:
-    """RFC 1982: `a` is `b` or after it."""
-    return (a - b) % 2**32 < 2**31
 
 
 # --- the keys ---------------------------------------------------------------------------------------------------

@@ -250,7 +250,7 @@ def _await_serial(nameserver: Nameserver, snapshot: Snapshot) -> None:
     while time.monotonic() < deadline:
         soa = transport.soa_query(server, snapshot.origin)
         # A signer may have counted the serial on already (signing is a change).
-        if soa is not None and dnssec.serial_at_least(int(soa.serial), snapshot.serial):  # type: ignore[attr-defined]
+        if soa is not None and journal.serial_at_least(int(soa.serial), snapshot.serial):  # type: ignore[attr-defined]
             return
         time.sleep(0.02)
     raise PushError(f"{nameserver.name} did not load {snapshot.zone.name} within {PROVISION_WAIT:.0f} s")
