@@ -6,8 +6,8 @@ import hashlib
 import hmac
 import threading
 import time
-from collections import OrderedDict
-from dataclasses import dataclass
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, get_hasher, make_password
@@ -61,6 +61,47 @@ def changes_of_deleted_zone(*, event: SecurityEvent) -> QuerySet[Change]:
         return Change.objects.none()
     found = Change.objects.filter(zone__isnull=True, zone_name=event.subject, id__gte=span[0], id__lte=span[1])
     return found.order_by("-version")
+
+
+@dataclass
+class RRsetView:
+    ttl: int
+    contents: list[str] = field(default_factory=list)
+
+
+RRsets = dict[tuple[str, str], RRsetView]
+
+
+def zone_for_fqdn(fqdn: str) -> tuple[Zone, str] | None:
+    """The zone holding the domain name `fqdn` (the longest matching zone name) and the name relative to it."""
+    labels = fqdn.lower().rstrip(".").split(".")
+    suffixes = [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    candidates = sorted(Zone.objects.filter(name__in=suffixes), key=lambda z: len(z.name), reverse=True)
+    zone = candidates[0] if candidates else None
+    if zone is None:
+        return None
+    relative = ".".join(labels[: len(labels) - len(zone.name.split("."))]) or "@"
+    return zone, relative
+
+
+def rrsets_matching(*, zone: Zone, host: str | None = None, rdtype: str | None = None) -> RRsets:
+    """The zone's RRsets at `host` of `rdtype` (None: any), in one query, keyed by (host, type)."""
+    rows = Record.objects.filter(rrset__zone=zone)
+    if host is not None:
+        rows = rows.filter(rrset__name=host)
+    if rdtype is not None:
+        rows = rows.filter(rrset__type=rdtype)
+    return rrsets_from_rows(rows)
+
+
+def rrsets_from_rows(rows: QuerySet[Record]) -> RRsets:
+    """Records (with their RRset joined) grouped by (host, type), in the order the rows come."""
+    result: RRsets = defaultdict(lambda: RRsetView(ttl=0))
+    for name, rtype, ttl, content in rows.values_list("rrset__name", "rrset__type", "rrset__ttl", "content"):
+        view = result[(name, rtype)]
+        view.ttl = ttl
+        view.contents.append(content)
+    return dict(result)
 
 
 def zone_by_name(name: str) -> Zone | None:

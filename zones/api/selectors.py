@@ -5,11 +5,6 @@ Whether the nameservers are current (`?verify`) is zones/push/selectors.py's to 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-
-from django.db.models import QuerySet
-
 from accounts.models import ApiKey
 from accounts.selectors import apikey_allows_record, apikey_allows_zone
 from zones import records
@@ -18,15 +13,7 @@ from zones.api.codec import ApiRecord
 from zones.api.selection import Selection
 from zones.models import Record, Zone
 from zones.records import RecordError
-
-
-@dataclass
-class RRsetView:
-    ttl: int
-    contents: list[str] = field(default_factory=list)
-
-
-RRsets = dict[tuple[str, str], RRsetView]
+from zones.selectors import RRsets, RRsetView, rrsets_from_rows, rrsets_matching
 
 
 def zones_for_key(key: ApiKey) -> list[str]:
@@ -44,37 +31,6 @@ def zone_for_key(key: ApiKey, name: str) -> Zone | None:
     if zone is None or not apikey_allows_zone(key, zone_name=zone.name, account_id=zone.account_id):
         return None
     return zone
-
-
-def zone_for_fqdn(fqdn: str) -> tuple[Zone, str] | None:
-    """The zone holding the domain name `fqdn` (the longest matching zone name) and the name relative to it."""
-    labels = fqdn.lower().rstrip(".").split(".")
-    suffixes = [".".join(labels[i:]) for i in range(len(labels) - 1)]
-    candidates = sorted(Zone.objects.filter(name__in=suffixes), key=lambda z: len(z.name), reverse=True)
-    zone = candidates[0] if candidates else None
-    if zone is None:
-        return None
-    relative = ".".join(labels[: len(labels) - len(zone.name.split("."))]) or "@"
-    return zone, relative
-
-
-def rrsets_matching(*, zone: Zone, host: str | None = None, rdtype: str | None = None) -> RRsets:
-    """The zone's RRsets at `host` of `rdtype` (None: any), in one query, keyed by (host, type)."""
-    rows = Record.objects.filter(rrset__zone=zone)
-    if host is not None:
-        rows = rows.filter(rrset__name=host)
-    if rdtype is not None:
-        rows = rows.filter(rrset__type=rdtype)
-    return _rrsets(rows)
-
-
-def _rrsets(rows: QuerySet[Record]) -> RRsets:
-    result: RRsets = defaultdict(lambda: RRsetView(ttl=0))
-    for name, rtype, ttl, content in rows.values_list("rrset__name", "rrset__type", "rrset__ttl", "content"):
-        view = result[(name, rtype)]
-        view.ttl = ttl
-        view.contents.append(content)
-    return dict(result)
 
 
 def rrsets_visible(*, zone: Zone, key: ApiKey, host: str | None, rdtype: str | None) -> RRsets:
@@ -97,7 +53,7 @@ def rrsets_selected(*, zone: Zone, key: ApiKey, selection: Selection) -> RRsets:
         rows = rows.filter(rrset__type__in=types)
     return {
         (host, rdtype): view
-        for (host, rdtype), view in _rrsets(rows).items()
+        for (host, rdtype), view in rrsets_from_rows(rows).items()
         if selection.covers_rrset(host, rdtype) and apikey_allows_record(key, host=host, rdtype=rdtype)
     }
 

@@ -19,9 +19,10 @@ from accounts.selectors import OutOfScope, apikey_allows_record
 from zones import journal, records
 from zones.api import codec
 from zones.api.selection import RequestError, Selection
-from zones.api.selectors import RRsets, RRsetView, rrsets_matching, rrsets_selected
+from zones.api.selectors import rrsets_selected
 from zones.models import Change, Zone
 from zones.records import RecordError
+from zones.selectors import RRsets, RRsetView, rrsets_matching
 from zones.services import Add, ApplyResult, Delete, Operation, Replace, ZoneError, zone_apply, zone_import
 
 

@@ -42,7 +42,7 @@ from zones.api import schema as schema_docs
 from zones.api.media import MASTER_FILE, AcceptHeaderNegotiation, MasterFileParser, MasterFileRenderer
 from zones.api.schema import RecordsSchema
 from zones.api.selection import RequestError, Selection, selection_parse
-from zones.api.selectors import records_selected, zone_for_fqdn, zone_for_key, zones_for_key
+from zones.api.selectors import records_selected, zone_for_key, zones_for_key
 from zones.api.services import (
     Counts,
     records_add,
@@ -54,6 +54,7 @@ from zones.api.throttling import AddressThrottle, KeyThrottle, zone_throttle
 from zones.dyndns.services import HostUpdate, dyndns_host_update
 from zones.models import Zone
 from zones.push.selectors import zone_current
+from zones.selectors import zone_for_fqdn
 
 log = logging.getLogger(__name__)
 

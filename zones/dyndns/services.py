@@ -15,9 +15,9 @@ from accounts.audit import security_event_record
 from accounts.models import SecurityEvent
 from accounts.secrets import secret_hash, secret_matches
 from zones import records
-from zones.api.selectors import rrsets_matching
 from zones.models import DynDNSHost, Zone
 from zones.records import RecordError
+from zones.selectors import rrsets_matching
 from zones.services import Operation, Replace, zone_apply
 
 log = logging.getLogger(__name__)

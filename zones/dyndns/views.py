@@ -28,10 +28,10 @@ from accounts.selectors import (
     token_verify,
 )
 from zones import records
-from zones.api.selectors import zone_for_fqdn
 from zones.dyndns.services import HostUpdate, dyndns_host_update, dyndns_password_host
 from zones.models import DynDNSHost, Zone
 from zones.records import RecordError
+from zones.selectors import zone_for_fqdn
 
 log = logging.getLogger(__name__)
 
