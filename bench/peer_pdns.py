@@ -225,7 +225,8 @@ class Ctrlpanel:
         conn.request("PUT", f"/dns/v2/zones/{ZONE}/records/{HOST}/A", body, headers)
         response = conn.getresponse()
         reply = json.loads(response.read())
-        return response.status == 200 and (reply.get("records_added"), reply.get("records_removed")) == (1, 1)
+        counts = (reply.get("records_added"), reply.get("records_removed")) if isinstance(reply, dict) else None
+        return response.status == 200 and counts == (1, 1)
 
     def tally(self) -> Tally:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -544,7 +545,7 @@ def print_targets(rows: list[Row], summaries: dict[tuple[str, int], Summary]) ->
     labels = {row.key: row.label for row in rows}
     print("| target | measured | |")
     print("|---|---:|---|")
-    for target in TARGETS:
+    for target in (target for target in TARGETS if target.row in labels):
         name = (
             f"{labels[target.row]}, {clients_text(target.clients)}: {target.measure} {target.relation} {target.goal:g}"
         )
