@@ -506,10 +506,8 @@ def print_report(
     print("\n## Targets of issue 14\n")
     print_targets(rows, summaries)
     pushes = f"pushes enqueued on {args.broker}" if args.broker else "no broker (pushes in-process)"
-    print(
-        f"\nPowerDNS {versions['PowerDNS']} (gsqlite3 with its default pragmas); ctrlpanel under gunicorn 2 workers x 8"
-    )
-    print(f"threads or waitress 8 threads, DATABASE_CONN_MAX_AGE=60, PostgreSQL {versions['PostgreSQL']}, {pushes},")
+    print(f"\nPowerDNS {versions['PowerDNS']}: gsqlite3 with its default pragmas. PostgreSQL {versions['PostgreSQL']}.")
+    print(f"ctrlpanel: gunicorn 2 workers x 8 threads or waitress 8 threads, DATABASE_CONN_MAX_AGE=60, {pushes},")
     print("no nameserver.")
 
 
