@@ -7,7 +7,7 @@ PORT ?= 8000
 SERVICES := $(PY) -m tests.services
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run system-packages test test-postgres test-sqlite lint bench migrate clean
+.PHONY: help run system-packages bench-packages test test-postgres test-sqlite lint bench bench-peer migrate clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -52,8 +52,18 @@ lint: $(VENV)/.installed ## ruff, mypy, the import contracts (layers, no cycle) 
 	$(VENV)/bin/lint-imports
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
-bench: $(VENV)/.installed ## run the benchmarks in bench/ (each prints its table and command)
-	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+bench-packages: ## install the Debian packages of requirements/apt-bench.txt that are missing (PowerDNS, the peer)
+	@bash requirements/apt-install.sh requirements/apt-bench.txt
+
+# The peer benchmark first, then every other script in bench/; `make bench PEER_ARGS=--quick` keeps the peer to one
+# short round (bench/peer_pdns.py --help for the rest).
+PEER := bench/peer_pdns.py
+bench: system-packages bench-packages $(VENV)/.installed bench-peer ## run the benchmarks in bench/ (each prints its table and command)
+	@for script in $(filter-out $(PEER),$(sort $(wildcard bench/*.py))); do echo "== $$script"; $(PY) $$script || exit 1; done
+
+bench-peer: bench-packages $(VENV)/.installed ## PowerDNS and ctrlpanel side by side, issue 14's table (PEER_ARGS=--quick: one short round)
+	@echo "== $(PEER) $(PEER_ARGS)"
+	@$(PY) $(PEER) $(PEER_ARGS)
 
 clean: ## remove the virtualenv, caches and the SQLite database
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache var db.sqlite3*

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import http.client
-import random
+import itertools
+import math
 import socket
 import statistics
 import subprocess
@@ -12,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import psycopg
 
@@ -22,6 +24,11 @@ def recreate_database(server: str, name: str) -> None:
     with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(server: str, name: str) -> None:
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def manage(env: dict[str, str], *command: str, stdin: str | None = None) -> str:
@@ -44,12 +51,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_gunicorn(env: dict[str, str], workers: int, threads: int) -> tuple[subprocess.Popen[bytes], int]:
-    """gunicorn serving this checkout on a free loopback port, answering before this returns."""
+def start_server(
+    command: list[str], env: dict[str, str], *, output: int | IO[bytes] | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
+    """`command` (its "{port}" filled in with a free loopback port) run in this checkout, accepting connections before
+    this returns; its stdout and stderr go to `output` (a file, subprocess.DEVNULL, or None: this process's)."""
     port = free_port()
-    command = [str(ROOT / ".venv/bin/gunicorn"), "panel.wsgi", "--bind", f"127.0.0.1:{port}"]
-    command += ["--workers", str(workers), "--threads", str(threads), "--log-level", "warning"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    argv = [part.format(port=port) for part in command]
+    server = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=output, stderr=output)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -57,8 +66,15 @@ def start_gunicorn(env: dict[str, str], workers: int, threads: int) -> tuple[sub
             return server, port
         except OSError:
             time.sleep(0.1)
-    server.terminate()
-    raise RuntimeError("gunicorn did not start")
+    stop(server)
+    raise RuntimeError(f"{argv[0]} did not start")
+
+
+def start_gunicorn(env: dict[str, str], workers: int, threads: int) -> tuple[subprocess.Popen[bytes], int]:
+    """gunicorn serving this checkout on a free loopback port, answering before this returns."""
+    command = [str(ROOT / ".venv/bin/gunicorn"), "panel.wsgi", "--bind", "127.0.0.1:{port}"]
+    command += ["--workers", str(workers), "--threads", str(threads), "--log-level", "warning"]
+    return start_server(command, env)
 
 
 def stop(server: subprocess.Popen[bytes]) -> None:
@@ -73,12 +89,29 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
 # One request of a load run: send it on the connection for client `index` with a fresh `address`; True if it worked.
 Request = Callable[[http.client.HTTPConnection, int, str], bool]
 
+_addresses = itertools.count(1)
+
+
+def fresh_address() -> str:
+    """An IPv4 address this process has not handed out before (16 million of them), so that every request of every
+    run is a real change, also when many clients write one host."""
+    number = next(_addresses)  # atomic: itertools.count under the GIL
+    return f"10.{number >> 16 & 255}.{number >> 8 & 255}.{number & 255}"
+
 
 @dataclass(frozen=True)
 class LoadResult:
-    latencies: list[float]  # seconds, sorted
+    latencies: list[float]  # seconds, sorted; failed requests included
     errors: int
-    elapsed: float
+    elapsed: float  # seconds of the measured window
+
+    @property
+    def ok_per_second(self) -> float:
+        return (len(self.latencies) - self.errors) / self.elapsed
+
+    def latency_ms(self, fraction: float) -> float:
+        """The `fraction` percentile of all requests, in milliseconds (NaN when none were sent)."""
+        return percentile(self.latencies, fraction) * 1000 if self.latencies else math.nan
 
     def cells(self) -> str:
         """'requests | req/s | p50 ms | p99 ms | errors' for a Markdown table row."""
@@ -87,32 +120,45 @@ class LoadResult:
         return f"{count} | {count / self.elapsed:.0f} | {p50:.1f} | {p99:.1f} | {self.errors}"
 
 
-def load(port: int, request: Request, clients: int, seconds: float) -> LoadResult:
-    """`clients` threads, each on its own keep-alive connection, sending requests back to back for `seconds`."""
+def attempt(request: Request, conn: http.client.HTTPConnection, index: int, address: str) -> bool:
+    """`request`, with a failure to talk HTTP (a reset or refused connection, a body that is not the JSON asked for)
+    counted as a wrong answer: a server that breaks under load gets errors in its row, not a dead client thread."""
+    try:
+        return request(conn, index, address)
+    except (OSError, http.client.HTTPException, ValueError):
+        conn.close()  # the next request opens a new connection
+        return False
+
+
+def load(port: int, request: Request, clients: int, seconds: float, *, warmup: float = 0.0) -> LoadResult:
+    """`clients` threads, each on its own keep-alive connection, sending requests back to back for `warmup` and then
+    `seconds` seconds. The requests that start in those `seconds` are counted, over those `seconds`: dividing by the
+    time until the last answer instead would count one slow answer per client against a window it was not in."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
-    stop_at = time.monotonic() + seconds
+    measure_from = time.monotonic() + warmup
+    stop_at = measure_from + seconds
 
     def client(index: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         mine: list[float] = []
         failed = 0
-        rng = random.Random(index)
-        while time.monotonic() < stop_at:
-            address = f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+        while (now := time.monotonic()) < stop_at:
             started = time.perf_counter()
-            ok = request(conn, index, address)
-            mine.append(time.perf_counter() - started)
-            failed += not ok
+            ok = attempt(request, conn, index, fresh_address())
+            if now >= measure_from:
+                mine.append(time.perf_counter() - started)
+                failed += not ok
+        conn.close()
         with lock:
             latencies.extend(mine)
             errors[0] += failed
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    started = time.monotonic()
+    # Daemon threads: after Ctrl-C the servers stop at once and the clients must not keep the process alive.
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return LoadResult(sorted(latencies), errors[0], time.monotonic() - started)
+    return LoadResult(sorted(latencies), errors[0], seconds)

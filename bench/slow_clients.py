@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.harness import ROOT, free_port, manage, stop
+from bench.harness import ROOT, manage, start_server, stop
 
 PYTHON = str(ROOT / ".venv/bin/python")
 SERVERS = {
@@ -36,21 +36,6 @@ SERVERS = {
         *("panel.wsgi", "--bind", "127.0.0.1:{port}", "--workers", "2", "--threads", "8"),
     ],
 }
-
-
-def start(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    argv = [part.format(port=port) for part in command]
-    server = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return server, port
-        except OSError:
-            time.sleep(0.1)
-    stop(server)
-    raise RuntimeError(f"{argv[0]} did not start")
 
 
 def trickle(port: int, clients: int, interval: float, until: threading.Event) -> None:
@@ -128,7 +113,7 @@ def main() -> None:
     print("| server | /checkip answered | median s | slowest s |")
     print("|---|---|---|---|")
     for name, command in SERVERS.items():
-        server, port = start(command, env)
+        server, port = start_server(command, env, output=subprocess.DEVNULL)
         try:
             answers = measure(port, args)
         finally:
