@@ -117,8 +117,17 @@ _CHANGE_ROW_SQLITE = "(" + ", ".join(["%s"] * 11) + ")"
 
 
 def changes_write(changes: list[Change]) -> None:
-    """Insert journal rows in one statement and give each its id. Written out rather than bulk_create: every write
-    to a zone ends here, and the ORM's compilation of the insert cost more than the insert."""
+    """Insert journal rows in one statement and give each its id."""
+    sql, params = changes_insert(changes)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        changes_inserted(changes, cursor.fetchall())
+
+
+def changes_insert(changes: list[Change]) -> tuple[str, list[Any]]:
+    """The statement that inserts journal rows, returning (id, zone_id, version) of each: for changes_write, or to end
+    a statement of zone_apply's that writes a zone's records and its journal at once. Written out rather than
+    bulk_create: every write to a zone ends here, and the ORM's compilation of the insert cost more than the insert."""
     row = _CHANGE_ROW_POSTGRESQL if connection.vendor == "postgresql" else _CHANGE_ROW_SQLITE
     params: list[Any] = []
     for change in changes:
@@ -136,10 +145,12 @@ def changes_write(changes: list[Change]) -> None:
             connection.ops.adapt_datetimefield_value(change.created),
         ]
     values = ", ".join([row] * len(changes))
-    sql = f"INSERT INTO zones_change ({_CHANGE_COLUMNS}) VALUES {values} RETURNING id, zone_id, version"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = {(zone_id, version): row_id for row_id, zone_id, version in cursor.fetchall()}
+    return f"INSERT INTO zones_change ({_CHANGE_COLUMNS}) VALUES {values} RETURNING id, zone_id, version", params  # noqa: S608
+
+
+def changes_inserted(changes: list[Change], rows: Iterable[tuple[Any, ...]]) -> None:
+    """Give the journal rows the ids their insert returned."""
+    ids = {(zone_id, version): row_id for row_id, zone_id, version in rows}
     for change in changes:
         change.pk = ids[(change.zone_id, change.version)]
         change._state.adding = False

@@ -287,11 +287,11 @@ def _apply_together(jobs: list[_Job], *, dry_run: bool) -> None:
     now = timezone.now()
     with transaction.atomic():
         # The row lock serialises every writer of this zone; everything below reads state that cannot move under it.
-        head = store.zone_lock(zone_id)
+        head, rows = store.zone_lock(zone_id, sorted(names))
         if head is None:
             raise Zone.DoesNotExist(f"zone {zone_id} does not exist")
         staged = _Staged(zone_id=zone_id, origin=origin, head=head, record_count=head.record_count)
-        _load(staged, names)
+        _load(staged, rows)
         applied: list[_Job] = []
         for index, job in enumerate(jobs):
             if job.precondition is not None and not job.precondition(head):
@@ -299,8 +299,7 @@ def _apply_together(jobs: list[_Job], *, dry_run: bool) -> None:
             elif _stage_change_set(staged, job) and not dry_run:
                 applied.append(job)
         if applied:
-            _write(staged)
-            _journal(staged, applied, now)
+            _write(staged, applied, now)
             if head.pushed:
                 transaction.on_commit(lambda: push_enqueue(zone_id=zone_id))
     for index, job in enumerate(jobs):
@@ -365,9 +364,9 @@ def _ttl_checked(ttl: int) -> int:
     return value
 
 
-def _load(staged: _Staged, names: Iterable[str]) -> None:
-    """Read every RRset at the touched names (all types: the CNAME rule looks across them) with its records."""
-    for rrset_id, name, rdtype, ttl, record_id, content in store.rrsets_read(staged.zone_id, sorted(set(names))):
+def _load(staged: _Staged, rows: Iterable[store.RRsetRow]) -> None:
+    """Stage the RRsets read at the touched names (all types: the CNAME rule looks across them) with their records."""
+    for rrset_id, name, rdtype, ttl, record_id, content in rows:
         state = staged.sets.get((name, rdtype))
         if state is None:
             state = _RRsetState(ttl=ttl, contents={}, rrset_id=rrset_id, original_ttl=ttl)
@@ -491,32 +490,13 @@ def _check_zone_size(staged: _Staged, outcomes: list[Outcome]) -> None:
                 outcomes[index] = Outcome(f"the zone may hold at most {limit} records")
 
 
-def _write(staged: _Staged) -> None:
-    """Write the difference between the database and the staged state, in one statement per kind of write:
-    deletions first, so that no constraint sees old and new rows side by side."""
-    changed = {key: state for key, state in staged.sets.items() if state.changed}
-    store.rows_delete("zones_record", [record_id for state in changed.values() for record_id in state.gone_ids])
-    # Their records are gone already (above), so the RRsets go without a look for what refers to them.
-    store.rows_delete("zones_rrset", [s.rrset_id for s in changed.values() if s.rrset_id and not s.contents])
-    store.rrsets_retime(
-        [(s.rrset_id, s.ttl) for s in changed.values() if s.rrset_id and s.contents and s.ttl != s.original_ttl]
-    )
-    new = [(key[0], key[1], state.ttl) for key, state in changed.items() if state.rrset_id is None and state.contents]
-    for key, rrset_id in store.rrsets_insert(staged.zone_id, new).items():
-        changed[key].rrset_id = rrset_id
-    store.records_insert(
-        [
-            (state.rrset_id, content)
-            for state in changed.values()
-            if state.rrset_id is not None  # every RRset that receives records was read or created above
-            for content in state.contents
-            if content not in state.original
-        ]
-    )
-
-
-def _journal(staged: _Staged, applied: list[_Job], now: datetime.datetime) -> None:
-    """One journal row per change set, each a version (and serial) of its own; the zone row moved past them all."""
+def _write(staged: _Staged, applied: list[_Job], now: datetime.datetime) -> None:
+    """Write the difference between the database and the staged state, move the zone row past the change sets, and
+    journal each as a version (and serial) of its own: zones/store.py says in how few statements."""
+    difference = store.Difference(record_count=staged.record_count, updated=now)
+    for key, state in staged.sets.items():
+        if state.changed:
+            _difference_add(difference, key, state)
     head = staged.head
     version, serial = head.version, head.serial
     for job in applied:
@@ -526,8 +506,22 @@ def _journal(staged: _Staged, applied: list[_Job], now: datetime.datetime) -> No
             zone_id=staged.zone_id, zone_name=head.name, version=version, serial=serial, actor=job.actor
         )
         job.change.before, job.change.after, job.change.created = before, after, now
-    store.zone_advance(staged.zone_id, version=version, serial=serial, record_count=staged.record_count, updated=now)
-    journal.changes_write([job.change for job in applied if job.change is not None])
+    difference.version, difference.serial = version, serial
+    changes = [job.change for job in applied if job.change is not None]
+    journal.changes_inserted(changes, store.zone_write(staged.zone_id, difference, journal.changes_insert(changes)))
+
+
+def _difference_add(difference: store.Difference, key: RRsetKey, state: _RRsetState) -> None:
+    difference.gone_records += state.gone_ids
+    if state.rrset_id is not None and not state.contents:
+        difference.gone_rrsets.append(state.rrset_id)  # its records are among gone_records
+    elif state.rrset_id is not None and state.ttl != state.original_ttl:
+        difference.retimed.append((state.rrset_id, state.ttl))
+    elif state.rrset_id is None and state.contents:
+        difference.new_rrsets.append((key[0], key[1], state.ttl))
+    difference.new_records += [
+        (state.rrset_id, key[0], key[1], content) for content in state.contents if content not in state.original
+    ]
 
 
 def push_enqueue(*, zone_id: int) -> None:
