@@ -78,7 +78,10 @@ TEMPLATES = [
 
 
 def _database(url: str) -> dict[str, Any]:
-    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0)))
+    # Connections are kept between requests (and checked before reuse): opening one cost every request a connection
+    # set-up (PostgreSQL: a backend process and authentication; SQLite: a file open and three PRAGMAs).
+    max_age = env_int("DATABASE_CONN_MAX_AGE", 600)
+    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=max_age, conn_health_checks=max_age > 0))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE takes SQLite's write lock at BEGIN, so concurrent writers queue behind the busy timeout instead of
         # failing with "database is locked" when a read transaction tries to upgrade; WAL lets readers run meanwhile.

@@ -7,6 +7,7 @@ that the same record typed with other spacing, letter case or relative names is 
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Iterable
@@ -84,6 +85,7 @@ def owner_absolute(relative: str, origin: dns.name.Name) -> dns.name.Name:
     return dns.name.from_text(relative, origin)
 
 
+@functools.lru_cache(maxsize=8192)  # pure, and asked twice per change (as content_canonical)
 def owner_parse(host: str, *, apex: dns.name.Name, origin: dns.name.Name) -> str:
     """Parse an owner name as a master file would: relative to `origin`, '@' for the origin, absolute with a
     trailing dot. Return it relative to the zone `apex`; raise RecordError when it is malformed or outside the zone."""
@@ -137,6 +139,9 @@ def rdata_parse(rdtype: str, text: str, origin: dns.name.Name) -> dns.rdata.Rdat
     return _canonical(rdata)
 
 
+# A pure function of its arguments, asked twice for every record (the interface parses, zone_apply parses again) and
+# again for every repeated request of a script: the answers are remembered, failures not (lru_cache keeps no raise).
+@functools.lru_cache(maxsize=8192)
 def content_canonical(rdtype: str, text: str, origin: dns.name.Name) -> str:
     """The canonical stored text of one record; raise RecordError if it does not parse or is too long."""
     content = rdata_parse(rdtype, text, origin).to_text()

@@ -108,41 +108,72 @@ def zone_by_name(name: str) -> Zone | None:
     return Zone.objects.filter(name=name).select_related("account").first()
 
 
-def zone_api_password_matches(*, zone: Zone | None, password: str) -> bool:
-    """True if `password` is the zone's legacy API password.
+@dataclass(frozen=True)
+class ApiCredential:
+    """A zone whose legacy API password a request gave correctly, and the hash it matched. Enough to apply a change
+    set without reading the zone first: the hash is compared again with the zone's row under its lock."""
 
-    Costs one hash whether or not the zone exists or has a password, so that timing does not reveal which zones exist.
+    zone_id: int
+    zone_name: str
+    stored: str
+
+
+def zone_api_credential(*, name: str | None, password: str, remembered: bool = True) -> ApiCredential | None:
+    """The zone `name` if `password` is its legacy API password, else None.
+
+    Costs one hash whether or not the zone exists or has a password, so that timing does not reveal which zones
+    exist. A correct password is remembered for a few minutes (`remembered=False`: not looked up there), so that a
+    Dynamic DNS client or an ACME hook calling every few seconds pays neither the deliberately slow hash nor a read of
+    the zone each time; a password rotated meanwhile is caught by the comparison under the lock.
     """
+    key = _credential_key(name, password)
+    if remembered and (credential := _credential_recalled(key)) is not None:
+        return credential
+    zone = zone_by_name(name) if name is not None else None
     if zone is None or not zone.api_password:
         check_password(password, dummy_hash())
-        return False
-    return password_verified(stored=zone.api_password, password=password)
+        return None
+    if not check_password(password, zone.api_password):
+        return None
+    credential = ApiCredential(zone_id=zone.pk, zone_name=zone.name, stored=zone.api_password)
+    with _REMEMBERED_LOCK:
+        _REMEMBERED[key] = (credential, time.monotonic() + REMEMBERED_TTL)
+        while len(_REMEMBERED) > REMEMBERED_MAX:
+            _REMEMBERED.popitem(last=False)
+    return credential
 
 
-# A correct password, once verified, is remembered for a few minutes so that a Dynamic DNS client or an ACME hook that
-# calls every few seconds does not pay a deliberately slow hash each time. The key is an HMAC over the stored hash and
-# the password: rotating the password changes the stored hash and so forgets every entry; nothing here is reversible.
-_VERIFIED: OrderedDict[bytes, float] = OrderedDict()
-_VERIFIED_LOCK = threading.Lock()
-VERIFIED_TTL = 300.0
-VERIFIED_MAX = 10_000
+def zone_api_credential_forget(*, name: str | None, password: str) -> None:
+    """Forget a remembered credential (the zone's row no longer matches it)."""
+    with _REMEMBERED_LOCK:
+        _REMEMBERED.pop(_credential_key(name, password), None)
 
 
-def password_verified(*, stored: str, password: str) -> bool:
-    """check_password with a short-lived memory of successes (failures are never remembered)."""
-    key = hmac.new(settings.SECRET_KEY.encode(), f"{stored}\0{password}".encode(), hashlib.sha256).digest()
-    now = time.monotonic()
-    with _VERIFIED_LOCK:
-        expiry = _VERIFIED.get(key)
-        if expiry is not None and expiry > now:
-            return True
-    if not check_password(password, stored):
-        return False
-    with _VERIFIED_LOCK:
-        _VERIFIED[key] = now + VERIFIED_TTL
-        while len(_VERIFIED) > VERIFIED_MAX:
-            _VERIFIED.popitem(last=False)
-    return True
+# Remembered successes (failures never are). The key is an HMAC over the zone name and the password: nothing here is
+# reversible, and a password that was rotated is refused under the lock however long its entry lives.
+_REMEMBERED: OrderedDict[bytes, tuple[ApiCredential, float]] = OrderedDict()
+_REMEMBERED_LOCK = threading.Lock()
+REMEMBERED_TTL = 300.0
+REMEMBERED_MAX = 10_000
+
+
+def _credential_key(name: str | None, password: str) -> bytes:
+    return hmac.new(settings.SECRET_KEY.encode(), f"{name}\0{password}".encode(), hashlib.sha256).digest()
+
+
+def _credential_recalled(key: bytes) -> ApiCredential | None:
+    with _REMEMBERED_LOCK:
+        found = _REMEMBERED.get(key)
+    if found is None or found[1] <= time.monotonic():
+        return None
+    return found[0]
+
+
+def zone_listed(*, credential: ApiCredential, checked: bool) -> Zone | None:
+    """The zone a legacy LIST shows; None if it was deleted or, unless the credential was `checked` already, if its
+    password changed."""
+    zone = Zone.objects.filter(pk=credential.zone_id).first()
+    return zone if zone is not None and (checked or zone.api_password == credential.stored) else None
 
 
 def zone_master_file(*, zone: Zone) -> str:

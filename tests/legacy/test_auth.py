@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 import pytest
 from django.contrib.auth.hashers import MD5PasswordHasher, check_password
+from django.db import connection
 from django.test import override_settings
 
 from accounts.actors import Actor
@@ -18,7 +19,7 @@ from accounts.models import Account
 from tests.conftest import API_PASSWORD
 from tests.legacy.conftest import OTHER_PASSWORD, Api, records_of, rrset
 from zones.models import Zone
-from zones.services import zone_create, zone_set_api_password
+from zones.services import zone_create, zone_delete, zone_set_api_password
 
 NOT_AUTHENTICATED = (401, "ERR Not authenticated\n")
 
@@ -245,6 +246,38 @@ def test_a_new_password_replaces_the_old_one_at_once(api: Api, zone: Zone, cli_a
     assert api.post("LIST").status == 200  # the old password is now remembered as verified
     zone_set_api_password(zone=zone, password="the new password", actor=cli_actor)
     assert (api.post("LIST").status, api.post("LIST", password="the new password").status) == (401, 200)
+
+
+def test_a_remembered_password_changes_a_record_with_one_read_of_the_zone_under_its_lock(
+    api: Api, zone: Zone, django_assert_num_queries
+) -> None:
+    assert api.post("REPLACE www 300 A 192.0.2.1").status == 200  # verified (one hash), and remembered
+    # savepoint, the zone's row locked and read (its password hash compared there) with the touched RRsets, the
+    # writes, release (PostgreSQL: 4; SQLite: one statement each, 8): no read of the zone before the lock
+    with django_assert_num_queries(4 if connection.vendor == "postgresql" else 8):
+        assert api.post("REPLACE www 300 A 192.0.2.2").status == 200
+    assert rrset(zone, "www", "A") == [(300, "192.0.2.2")]
+
+
+def test_a_password_rotated_after_it_was_remembered_changes_nothing_more(api: Api, zone: Zone, cli_actor: Actor):
+    assert api.post("REPLACE www 300 A 192.0.2.1").status == 200
+    zone_set_api_password(zone=zone, password="the new password", actor=cli_actor)
+    reply = api.post("REPLACE www 300 A 192.0.2.2", "LIST")
+    assert (reply.status, reply.body) == NOT_AUTHENTICATED
+    assert rrset(zone, "www", "A") == [(300, "192.0.2.1")]
+    assert api.post("REPLACE www 300 A 192.0.2.3", password="the new password").status == 200
+
+
+def test_a_zone_deleted_after_its_password_was_remembered_is_not_reached_and_its_successor_is(
+    api: Api, zone: Zone, account: Account, cli_actor: Actor
+) -> None:
+    assert api.post("REPLACE www 300 A 192.0.2.1").status == 200
+    zone_delete(zone=zone, actor=cli_actor)
+    assert (api.post("REPLACE www 300 A 192.0.2.2").status, api.post("LIST").status) == (401, 401)
+    successor = zone_create(name="example.com", account=account, actor=cli_actor)
+    zone_set_api_password(zone=successor, password=API_PASSWORD, actor=cli_actor)
+    assert api.post("REPLACE www 300 A 192.0.2.3").status == 200
+    assert rrset(successor, "www", "A") == [(300, "192.0.2.3")]
 
 
 def test_removing_the_password_turns_the_api_off(api: Api, zone: Zone, cli_actor: Actor) -> None:

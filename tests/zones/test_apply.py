@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 
 from accounts.actors import Actor, Interface
 from tests.zones.conftest import Apply, errors, records_at, zone_state
-from zones.models import Change, Zone
+from zones.models import Change, Nameserver, Zone
 from zones.services import Add, Delete, Replace, zone_apply, zone_create
 
 IDENTICAL = "Can't have multiple identical records"
@@ -355,10 +355,19 @@ def test_the_journal_records_rrsets_before_and_after_with_actor_interface_and_ad
 
 
 def test_the_push_is_enqueued_once_and_only_after_commit(zone: Zone, apply: Apply, django_capture_on_commit_callbacks):
+    Nameserver.objects.create(name="ns", address="127.0.0.1", tsig_name="k", tsig_secret="c2VjcmV0")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert apply(Add("a", "A", "192.0.2.1"), Add("b", "A", "192.0.2.2")).ok
     assert len(callbacks) == 1
-    assert callbacks[0].__qualname__.startswith("_journal")  # the push_enqueue closure, not run before the commit
+    assert callbacks[0].__qualname__.startswith("_apply_together")  # the push_enqueue closure, not run before commit
+
+
+def test_with_no_nameserver_enabled_nothing_is_enqueued(zone: Zone, apply: Apply, django_capture_on_commit_callbacks):
+    # The zero-setup default: a change has nowhere to go, so it costs no task, eager or queued.
+    Nameserver.objects.create(name="off", address="127.0.0.1", tsig_name="k", tsig_secret="c2VjcmV0", enabled=False)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert apply(Add("a", "A", "192.0.2.1")).ok
+    assert callbacks == []
 
 
 def test_a_dry_run_validates_and_writes_nothing(zone: Zone, apply: Apply, django_capture_on_commit_callbacks) -> None:

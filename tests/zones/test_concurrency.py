@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -61,19 +62,23 @@ def test_concurrent_replaces_of_one_host_leave_exactly_one_record_one_of_those_s
     zone_apply(zone=zone, changes=[Replace("host", "A", ("10.0.0.254",))], actor=actor(-1))
     version = Zone.objects.get(pk=zone.pk).version
     sent = [f"10.0.1.{i}" for i in range(WRITERS)]
-    seen: list[int] = []
+    seen: list[list[str]] = []
     storm_over = threading.Event()
 
     def read_until_over() -> None:
         try:
             while not storm_over.is_set():  # every read is its own transaction (autocommit)
-                seen.append(len(host_a_records(zone)))
+                seen.append(host_a_records(zone))
         finally:
             connection.close()
 
     reader = threading.Thread(target=read_until_over)
     reader.start()
     failures = in_threads(WRITERS, lambda i: _replace(zone, i, sent[i]))
+    reads = len(seen)
+    deadline = time.monotonic() + 30
+    while len(seen) < reads + 2 and time.monotonic() < deadline:  # one read surely after the last commit
+        time.sleep(0.01)
     storm_over.set()
     reader.join(timeout=60)
 
@@ -82,8 +87,11 @@ def test_concurrent_replaces_of_one_host_leave_exactly_one_record_one_of_those_s
     assert host_a_records(zone)[0] in sent
     assert Zone.objects.get(pk=zone.pk).version == version + WRITERS  # every REPLACE committed on its own
     assert Change.objects.filter(zone=zone, version__gt=version).count() == WRITERS
-    assert len(seen) > WRITERS  # the reader really ran through the storm
-    assert set(seen) == {1}  # never zero, never two
+    # The reader really ran through the storm: it read many times, and saw the writers' addresses come (group commit
+    # may land many REPLACEs in one transaction, so it need not see every one).
+    assert len(seen) >= 10
+    assert any(records[0] in sent for records in seen if records)
+    assert {len(records) for records in seen} == {1}  # never zero, never two
 
 
 def _replace(zone: Zone, index: int, address: str) -> None:

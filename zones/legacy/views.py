@@ -19,7 +19,7 @@ from zones.legacy.commands import Context, Parsed, parse
 from zones.legacy.listing import listing_lines
 from zones.models import Zone
 from zones.records import RecordError
-from zones.services import ApplyResult, zone_apply
+from zones.services import ApplyResult, PreconditionFailed, zone_apply
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +46,18 @@ def primarydnsapi(request: HttpRequest) -> HttpResponse:
     try:
         params, commands = _parameters(request)
         client = client_address(request)
-        zone = _authenticate(params, client)
-        context = _context(records.zone_origin(zone.name), params.get("origin"), client)
+        # A remembered credential first; if the zone's row no longer matches it (password rotated, zone deleted),
+        # it is forgotten and the password checked once more against the row as it is now.
+        for remembered in (True, False):
+            credential = _authenticate(params, client, remembered=remembered)
+            context = _context(records.zone_origin(credential.zone_name), params.get("origin"), client)
+            try:
+                return _run(credential, context, commands, client, show_soa=params.get("showall", "1") != "0")
+            except (PreconditionFailed, Zone.DoesNotExist):
+                selectors.zone_api_credential_forget(name=credential.zone_name, password=_password(params))
     except Refusal as refusal:
         return refusal.response
-    try:
-        return _run(zone, context, commands, client, show_soa=params.get("showall", "1") != "0")
-    except Zone.DoesNotExist:  # deleted by staff between the password check and the change: as if never there
-        return _reply("ERR Not authenticated\n", 401)
+    return _reply("ERR Not authenticated\n", 401)  # deleted by staff between the password check and the change
 
 
 def _parameters(request: HttpRequest) -> tuple[QueryDict, list[str]]:
@@ -79,19 +83,22 @@ def _form(request: HttpRequest) -> QueryDict:
         raise Refusal(400, "Malformed request body") from None
 
 
-def _authenticate(params: QueryDict, client: IPAddress | None) -> Zone:
+def _authenticate(params: QueryDict, client: IPAddress | None, *, remembered: bool) -> selectors.ApiCredential:
     """The zone the request names, if the password is its API password; failures are counted and throttled."""
     domain = str(params.get("domain", ""))
     zone_name = throttle.zone_key(domain)  # one name however it is spelt; None: not a domain name at all
     if throttle.blocked(client=client, zone=zone_name):
         raise Refusal(429, "Too many failed attempts", Retry_After=str(settings.LEGACY_API_FAILURE_WINDOW))
-    zone = selectors.zone_by_name(zone_name) if zone_name is not None else None
-    # The same single hash whether the zone is unknown, has no password or has another one (see the selector).
-    if not selectors.zone_api_password_matches(zone=zone, password=str(params.get("password", ""))) or zone is None:
+    credential = selectors.zone_api_credential(name=zone_name, password=_password(params), remembered=remembered)
+    if credential is None:
         throttle.record_failure(client=client, zone=zone_name)
         log.info("legacy API: failed authentication for %r from %s", domain[:100], client)
         raise Refusal(401, "Not authenticated")
-    return zone
+    return credential
+
+
+def _password(params: QueryDict) -> str:
+    return str(params.get("password", ""))
 
 
 def _context(apex: dns.name.Name, origin_text: str | None, client: IPAddress | None) -> Context:
@@ -112,19 +119,38 @@ def _context(apex: dns.name.Name, origin_text: str | None, client: IPAddress | N
 
 
 def _run(
-    zone: Zone, context: Context, commands: list[str], client: IPAddress | None, *, show_soa: bool
+    credential: selectors.ApiCredential,
+    context: Context,
+    commands: list[str],
+    client: IPAddress | None,
+    *,
+    show_soa: bool,
 ) -> HttpResponse:
     """Apply every command as one change set (or, if any fails to parse, only check them), then answer line by line."""
     parsed = [parse(command, context) for command in commands]
     operations = [command.operation for command in parsed if command.operation is not None]
     actor = Actor(interface=Interface.LEGACY, label="Primary DNS API v1", address=str(client) if client else None)
     clean = all(command.error is None for command in parsed)
+    # The zone is not read before: zone_apply reads it under its lock, and compares the password's hash there.
+    zone = Zone(pk=credential.zone_id, name=credential.zone_name)
     # A LIST alone needs no zone_apply, which would take the zone's row lock and queue behind writers.
     result = (
-        zone_apply(zone=zone, changes=operations, actor=actor, dry_run=not clean) if operations else ApplyResult([])
+        zone_apply(
+            zone=zone,
+            changes=operations,
+            actor=actor,
+            dry_run=not clean,
+            precondition=lambda head: head.api_password == credential.stored,
+        )
+        if operations
+        else ApplyResult([])
     )
     # LIST shows the zone as the whole request left it: its commands are one change set, committed or not at all.
-    listing = _listing(zone, show_soa=show_soa) if any(command.is_list for command in parsed) else []
+    listing = (
+        _listing(credential, show_soa=show_soa, checked=bool(operations))
+        if any(command.is_list for command in parsed)
+        else []
+    )
     body = "".join(line + "\n" for line in _lines(parsed, result, listing))
     return _reply(body, 200 if clean and result.ok else 400)
 
@@ -141,6 +167,12 @@ def _lines(parsed: list[Parsed], result: ApplyResult, listing: list[str]) -> lis
     return lines
 
 
-def _listing(zone: Zone, *, show_soa: bool) -> list[str]:
-    # zone_apply has updated this instance's serial, so the SOA line shows the request's own change.
+def _listing(credential: selectors.ApiCredential, *, show_soa: bool, checked: bool) -> list[str]:
+    """The LIST lines. A request that also changed the zone had its credential checked under the zone's lock then
+    (and may not be answered as if it had not been applied); a LIST alone has it checked here."""
+    zone = selectors.zone_listed(credential=credential, checked=checked)
+    if zone is None:
+        if checked:
+            return []  # deleted since the change: nothing left to list
+        raise PreconditionFailed(f"the zone {credential.zone_name} changed under the request")
     return listing_lines(selectors.zone_records(zone=zone), soa_of=zone if show_soa else None)
