@@ -34,6 +34,7 @@ def _own_accounts(request: HttpRequest) -> QuerySet[Account]:
 @login_required
 def space(request: HttpRequest) -> HttpResponse:
     accounts = _own_accounts(request)
+    owned = list(accounts)  # one query; the form's count() and first() read its cache
     form = forms.SpaceRequestForm(request.POST or None, accounts=accounts)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -50,11 +51,13 @@ def space(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Your request for a /{data['length']} is with our staff.")
             return redirect("space")
-    allocations = list(selectors.allocations_of(accounts=accounts))
+    allocations = list(selectors.allocations_of(accounts=owned))
+    ptrs = selectors.allocations_ptr_counts(allocations=allocations)
+    filed = SpaceRequest.objects.filter(account__in=owned).select_related("account", "allocation")
     context = {
-        "allocations": [(a, _size_text(a), len(_ptrs(a)[1])) for a in allocations],
-        "usage": [u for account in accounts for u in selectors.account_utilisation(account=account)],
-        "space_requests": SpaceRequest.objects.filter(account__in=accounts).select_related("account")[:50],
+        "allocations": [(a, _size_text(a), ptrs[a.pk]) for a in allocations],
+        "usage": selectors.accounts_utilisation(accounts=owned),
+        "space_requests": filed[:50],
         "form": form,
     }
     return page(request, "panel/space/index.html", context, status=400 if request.method == "POST" else 200)
