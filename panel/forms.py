@@ -203,3 +203,22 @@ class DeclineForm(PanelForm):
 
 class SearchForm(PanelForm):
     q = forms.CharField(label="Prefix or address", max_length=64, widget=forms.TextInput(attrs={"type": "search"}))
+
+
+class StrictQueryForm(PanelForm):
+    """A page's query string: a parameter the page does not know is an error (a mistyped filter must not show
+    everything), as is a value its choices do not name."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        unknown = sorted(set(self.data) - set(self.fields))
+        if unknown:
+            raise forms.ValidationError(f"Unknown parameter: {', '.join(unknown)}.", code="unknown_parameter")
+        return data
+
+
+class AccountListForm(StrictQueryForm):
+    """The staff account list's search and page."""
+
+    q = forms.CharField(label="Account name", required=False, max_length=200)
+    page = forms.CharField(required=False)

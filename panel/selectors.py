@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 
 from accounts.models import Account, ApiKey
+from ipam.models import Allocation, Status
 from zones import records
 from zones.models import Change, Record, RRset, Zone
 from zones.push.selectors import SyncState, zone_state_of, zones_with_sync_counts
@@ -127,6 +130,63 @@ def rrset_row(*, zone: Zone, name: str, rdtype: str) -> RRsetRow | None:
 
 def zone_types(*, zone: Zone) -> list[str]:
     return list(RRset.objects.filter(zone=zone).order_by("type").values_list("type", flat=True).distinct())
+
+
+# --- staff: accounts -----------------------------------------------------------------------------------------------
+
+ACCOUNTS_PER_PAGE = 50
+NAMES_SHOWN = 10  # an account's zones and prefixes shown on its row; the row says how many more there are
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    account: Account
+    zones: list[tuple[str, int]]  # (name, record count) of its first zones by name
+    zone_count: int
+    prefixes: list[str]  # its first active allocations by family and address
+    prefix_count: int
+
+    @property
+    def more_zones(self) -> int:
+        return self.zone_count - len(self.zones)
+
+    @property
+    def more_prefixes(self) -> int:
+        return self.prefix_count - len(self.prefixes)
+
+
+def accounts_page(*, query: str = "", page: Any = 1) -> Page[AccountRow]:
+    """One page of the accounts by name (a name or display name substring narrows them), each with its members, its
+    first zones and active prefixes and how many it has: five queries, whatever the number of accounts and zones."""
+    accounts = Account.objects.order_by("name")
+    if query.strip():
+        accounts = accounts.filter(Q(name__icontains=query.strip()) | Q(display_name__icontains=query.strip()))
+    chosen = Paginator(accounts.prefetch_related("members"), ACCOUNTS_PER_PAGE).get_page(page)
+    ids = [account.pk for account in chosen]
+    zones = _first_per_account(Zone.objects.filter(account__in=ids), ("name",), ("name", "record_count"))
+    active = Allocation.objects.filter(account__in=ids, status=Status.ACTIVE)
+    prefixes = _first_per_account(active, ("pool__family", "start"), ("prefix",))
+    rows = []
+    for account in chosen:
+        named, zone_count = zones.get(account.pk, ([], 0))
+        held, prefix_count = prefixes.get(account.pk, ([], 0))
+        rows.append(AccountRow(account, named, zone_count, [prefix for (prefix,) in held], prefix_count))
+    return Page(rows, chosen.number, chosen.paginator)  # type: ignore[arg-type]  # rows built from the page
+
+
+def _first_per_account(
+    rows: QuerySet[Any], order: Sequence[str], fields: Sequence[str]
+) -> dict[int, tuple[list[Any], int]]:
+    """Per account: the `fields` of its first NAMES_SHOWN `rows` in `order`, and how many rows it has in all. One
+    query; the ranking and the count run over the given accounts' rows only (their account_id index)."""
+    ranked = rows.annotate(
+        rank=Window(RowNumber(), partition_by=[F("account_id")], order_by=[F(name).asc() for name in order]),
+        total=Window(Count("pk"), partition_by=[F("account_id")]),
+    ).filter(rank__lte=NAMES_SHOWN)
+    found: dict[int, tuple[list[Any], int]] = {}
+    for account_id, total, *values in ranked.order_by("account_id", "rank").values_list("account_id", "total", *fields):
+        found.setdefault(account_id, ([], total))[0].append(tuple(values))
+    return found
 
 
 # --- the audit trail -----------------------------------------------------------------------------------------------

@@ -6,8 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import urlencode
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Account
 from ipam import reverse, selectors, services
-from ipam.models import Allocation, Pool, SpaceRequest, SpaceRequestStatus, Status
+from ipam.models import Allocation, Pool, SpaceRequest, SpaceRequestStatus
 from ipam.prefixes import PrefixError, address_parse, key, prefix_parse
 from ipam.services import IpamError
 from panel import forms
@@ -252,26 +251,12 @@ def staff_search(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def staff_accounts(request: HttpRequest) -> HttpResponse:
-    accounts = (
-        Account.objects.annotate(zone_count=Count("zones", distinct=True)).prefetch_related("members").order_by("name")
-    )
-    query = request.GET.get("q", "").strip()
-    if query:
-        accounts = accounts.filter(name__icontains=query)
-    page_obj = Paginator(accounts, 50).get_page(request.GET.get("page"))
-    ids = [a.pk for a in page_obj]
-    zones: dict[int, list[tuple[str, int]]] = {}
-    for account_id, name, count in Zone.objects.filter(account__in=ids).values_list(
-        "account_id", "name", "record_count"
-    ):
-        zones.setdefault(account_id, []).append((name, count))
-    held: dict[int, list[str]] = {}
-    for account_id, prefix in Allocation.objects.filter(account__in=ids, status=Status.ACTIVE).values_list(
-        "account_id", "prefix"
-    ):
-        held.setdefault(account_id, []).append(prefix)
-    rows = [(a, zones.get(a.pk, []), held.get(a.pk, [])) for a in page_obj]
-    context = {"page_obj": page_obj, "rows": rows, "q": query, "page_query": urlencode({"q": query}) + "&"}
+    listing = forms.AccountListForm(request.GET)
+    if not listing.is_valid():
+        return page(request, "panel/staff/accounts.html", {"listing": listing, "q": ""}, status=400)
+    query = listing.cleaned_data["q"].strip()
+    accounts = panel_selectors.accounts_page(query=query, page=listing.cleaned_data["page"] or 1)
+    context = {"listing": listing, "page_obj": accounts, "q": query, "page_query": urlencode({"q": query}) + "&"}
     return page(request, "panel/staff/accounts.html", context)
 
 
