@@ -7,9 +7,11 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts.models import Account
 from ipam.models import Pool
+from zones.push.selectors import SyncState
 
 COMMON_TYPES = ["A", "AAAA", "CNAME", "MX", "TXT", "SRV", "CAA", "NS", "PTR", "SSHFP", "TLSA", "DS", "ANAME"]
 
@@ -215,6 +217,23 @@ class StrictQueryForm(PanelForm):
         if unknown:
             raise forms.ValidationError(f"Unknown parameter: {', '.join(unknown)}.", code="unknown_parameter")
         return data
+
+
+ZONE_STATE_CHOICES = [("", "All states"), *((slugify(state.value), state.value) for state in SyncState)]
+ZONE_SORT_CHOICES = [(key, key) for column in ("name", "records", "changed", "state") for key in (column, f"-{column}")]
+
+
+class ZoneListForm(StrictQueryForm):
+    """The dashboard's search, state filter, order and page (the page number falls back as every pager's does)."""
+
+    q = forms.CharField(label="Find a zone", required=False, max_length=253)
+    state = forms.ChoiceField(label="State", required=False, choices=ZONE_STATE_CHOICES)
+    sort = forms.ChoiceField(required=False, choices=ZONE_SORT_CHOICES)
+    page = forms.CharField(required=False)
+
+    def state_chosen(self) -> SyncState | None:
+        chosen = self.cleaned_data.get("state")
+        return next((state for state in SyncState if slugify(state.value) == chosen), None) if chosen else None
 
 
 class AccountListForm(StrictQueryForm):

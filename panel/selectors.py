@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When, Window
 from django.db.models.functions import RowNumber
 
 from accounts.models import Account, ApiKey
@@ -54,6 +54,8 @@ def apikeys_of(user: User) -> QuerySet[ApiKey]:
 
 # --- the dashboard -------------------------------------------------------------------------------------------------
 
+ZONES_PER_PAGE = 50
+
 
 @dataclass(frozen=True)
 class ZoneRow:
@@ -63,13 +65,90 @@ class ZoneRow:
     push: SyncState
 
 
-def zones_overview(*, zones: QuerySet[Zone]) -> list[ZoneRow]:
-    """Each zone with its last change and its sync state (zones/push/selectors.py), in one query."""
-    latest = Change.objects.filter(zone=OuterRef("pk")).order_by("-version")
-    rows = zones_with_sync_counts(zones.select_related("account")).annotate(
-        last_change=Subquery(latest.values("created")[:1]), last_actor=Subquery(latest.values("actor")[:1])
-    )
-    return [ZoneRow(z, getattr(z, "last_change", None), getattr(z, "last_actor", None), zone_state_of(z)) for z in rows]
+def _last_change(field: str) -> Subquery:
+    """The zone's latest journal row's `field` (through the (zone, version) unique index: one probe per zone)."""
+    return Subquery(Change.objects.filter(zone=OuterRef("pk")).order_by("-version").values(field)[:1])
+
+
+# The state rule of zones/push/selectors.py (_zone_state) as SQL conditions on the counts zones_with_sync_counts
+# annotates (enabled servers; of them, current and failing on the zone): a filter and an order must be SQL, as the page
+# is cut after them. Each count is a probe of the zone's sync rows by index, so a filter or an order by state costs in
+# proportion to the accounts' zones, not the provider's. tests/panel/test_dashboard.py holds both to the same answers.
+_SERVED = Q(sync_servers__gt=0)
+_CURRENT = _SERVED & Q(sync_current=F("sync_servers"))
+_BEHIND = _SERVED & Q(sync_current__lt=F("sync_servers"))
+ZONE_STATES: dict[SyncState, Q] = {
+    SyncState.IN_SYNC: _CURRENT,
+    SyncState.PENDING: _BEHIND & Q(sync_failing=0),
+    SyncState.FAILING: _BEHIND & Q(sync_failing__gt=0),
+    SyncState.NO_NAMESERVER: ~_SERVED,
+}
+# Sorting by state puts trouble first: failing, pending, in sync, then the zones no nameserver serves yet. Each count
+# appears once in the expression (PostgreSQL evaluates a subquery each time it is written).
+STATE_ORDER = {SyncState.FAILING: 0, SyncState.PENDING: 1, SyncState.IN_SYNC: 2, SyncState.NO_NAMESERVER: 3}
+_STATE_RANK = Case(
+    When(~_SERVED, then=Value(STATE_ORDER[SyncState.NO_NAMESERVER])),
+    When(sync_current=F("sync_servers"), then=Value(STATE_ORDER[SyncState.IN_SYNC])),
+    When(sync_failing__gt=0, then=Value(STATE_ORDER[SyncState.FAILING])),
+    default=Value(STATE_ORDER[SyncState.PENDING]),
+)
+# Every order ends with the (unique) name, so that a page boundary is the same in the count, the page and the next page.
+ZONE_SORTS: dict[str, tuple[Any, ...]] = {
+    "name": ("name",),
+    "-name": ("-name",),
+    "records": ("record_count", "name"),
+    "-records": ("-record_count", "name"),
+    "changed": (F("last_change").asc(nulls_first=True), "name"),
+    "-changed": (F("last_change").desc(nulls_last=True), "name"),
+    "state": ("state_rank", "name"),
+    "-state": ("-state_rank", "name"),
+}
+# The page's own rows are ordered by what they show; for the state, in Python (zones_page).
+_PAGE_SORTS = {**ZONE_SORTS, "state": ("name",), "-state": ("name",)}
+
+
+def _zones_sorted(zones: QuerySet[Zone], sort: str) -> QuerySet[Zone]:
+    """`zones` in the order `sort` names, with the annotation that order needs (and no other)."""
+    if sort.lstrip("-") == "changed":
+        zones = zones.annotate(last_change=_last_change("created"))
+    elif sort.lstrip("-") == "state":
+        zones = _with_sync_counts(zones).annotate(state_rank=_STATE_RANK)
+    return zones.order_by(*ZONE_SORTS[sort])
+
+
+def _with_sync_counts(zones: QuerySet[Zone]) -> QuerySet[Zone]:
+    """zones_with_sync_counts, once: a state filter has annotated them already when a state order asks."""
+    return zones if "sync_current" in zones.query.annotations else zones_with_sync_counts(zones)
+
+
+def zones_page(
+    *,
+    accounts: Sequence[Account],
+    query: str = "",
+    state: SyncState | None = None,
+    sort: str = "name",
+    page: Any = 1,
+) -> Page[ZoneRow]:
+    """One page of the accounts' zones with their last change and sync state, filtered by a name substring and a
+    state, sorted by `sort` (a key of ZONE_SORTS); two queries however many zones the accounts hold.
+
+    The count and the page's ids are selected in SQL over the accounts' zones (a state filter or order by the counts
+    of their sync rows, a last-change order through the journal's (zone, version) index); the last change, its author
+    and the sync state shown are computed for the page's zones only, in the statement that holds the page's LIMIT (the
+    ids are its subquery)."""
+    zones = Zone.objects.filter(account__in=accounts)
+    if query.strip():
+        zones = zones.filter(name__contains=query.strip().lower())
+    if state is not None:
+        zones = zones_with_sync_counts(zones).filter(ZONE_STATES[state])
+    paginator = Paginator(_zones_sorted(zones, sort).values("pk"), ZONES_PER_PAGE)
+    chosen = paginator.get_page(page)
+    shown = zones_with_sync_counts(Zone.objects.filter(pk__in=chosen.object_list).select_related("account"))
+    shown = shown.annotate(last_change=_last_change("created"), last_actor=_last_change("actor"))
+    rows = [ZoneRow(z, z.last_change, z.last_actor, zone_state_of(z)) for z in shown.order_by(*_PAGE_SORTS[sort])]
+    if sort.lstrip("-") == "state":  # by name, then (a stable sort) by the state shown: as the ids were chosen
+        rows.sort(key=lambda row: STATE_ORDER[row.push], reverse=sort.startswith("-"))
+    return Page(rows, chosen.number, paginator)  # type: ignore[arg-type]  # a page of rows, counted over the ids
 
 
 # --- the zone editor -----------------------------------------------------------------------------------------------

@@ -320,6 +320,32 @@ def test_a_customer_requests_a_48_staff_approve_it_and_the_customer_sets_a_ptr(
     snap(page, shots, "allocation-ptr")
 
 
+def test_the_dashboard_searches_sorts_and_pages_in_place(page: Any, world: dict[str, Any], cli_actor: Actor) -> None:
+    expect = sync_api.expect
+    for n in range(60):
+        zone_create(name=f"shop{n:02}.example.net", account=world["account"], actor=cli_actor)
+    sign_in(page, "alice")
+    rows = page.locator("#zones tbody tr")
+    expect(rows).to_have_count(50)
+    expect(page.locator("#zones")).to_contain_text("1\N{EN DASH}50 of 61")
+    page.evaluate("window.notReloaded = true")  # a full page load would forget it
+
+    page.get_by_label("Find a zone").press_sequentially("shop1", delay=30)
+    expect(rows).to_have_count(10)
+    expect(page).to_have_url(re.compile(r"q=shop1"))
+    page.locator("#zones thead").get_by_role("link", name=re.compile(r"^Zone")).click()  # by name, descending
+    expect(rows.first).to_contain_text("shop19.example.net")
+    expect(page).to_have_url(re.compile(r"sort=-name"))
+
+    page.get_by_label("Find a zone").fill("")
+    page.get_by_label("Find a zone").press("Enter")
+    expect(rows).to_have_count(50)
+    page.get_by_role("link", name="Next →").click()
+    expect(rows).to_have_count(11)
+    expect(rows.last).to_contain_text("example.com")  # sort=-name kept: the last of 61 names backwards
+    assert page.evaluate("window.notReloaded") is True
+
+
 def test_the_api_documentation_renders_under_the_content_security_policy(page: Any, transactional_db: None) -> None:
     page.goto("/api/docs/")
     sync_api.expect(page.locator(".swagger-ui .info .title")).to_contain_text("ctrlpanel API")
