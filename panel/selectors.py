@@ -37,6 +37,17 @@ def own_accounts(user: User) -> QuerySet[Account]:
     return Account.objects.filter(members__id=user.pk) if user.pk is not None else Account.objects.none()
 
 
+def accounts_matching(*, text: str, limit: int) -> list[Account]:
+    """At most `limit` accounts whose name or display name holds `text` (case-insensitive), those whose name starts
+    with it first, then by name: the staff's account picker. One query, over the account table only."""
+    text = text.strip()
+    if not text:
+        return []
+    found = Account.objects.filter(Q(name__icontains=text) | Q(display_name__icontains=text))
+    starts = Case(When(name__istartswith=text, then=Value(0)), default=Value(1))
+    return list(found.annotate(starts=starts).order_by("starts", "name")[:limit])
+
+
 def zones_of(user: User) -> QuerySet[Zone]:
     if getattr(user, "is_staff", False) and user.is_authenticated:
         return Zone.objects.all()

@@ -8,9 +8,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Account
 from ipam import reverse, selectors, services
@@ -258,6 +258,22 @@ def staff_accounts(request: HttpRequest) -> HttpResponse:
     accounts = panel_selectors.accounts_page(query=query, page=listing.cleaned_data["page"] or 1)
     context = {"listing": listing, "page_obj": accounts, "q": query, "page_query": urlencode({"q": query}) + "&"}
     return page(request, "panel/staff/accounts.html", context)
+
+
+ACCOUNTS_PICKED = 20
+
+
+@staff_required
+@require_safe
+def staff_account_pick(request: HttpRequest) -> HttpResponse:
+    """The account picker's suggestions (an HTML fragment of options) for what was typed in its `account` field."""
+    form = forms.AccountPickForm(request.GET)
+    if not form.is_valid():
+        return render(request, "panel/staff/_account_options.html", {"form": form}, status=400)
+    text = form.cleaned_data["account"]
+    found = panel_selectors.accounts_matching(text=text, limit=ACCOUNTS_PICKED + 1)
+    context = {"accounts": found[:ACCOUNTS_PICKED], "more": len(found) > ACCOUNTS_PICKED, "text": text}
+    return render(request, "panel/staff/_account_options.html", context)
 
 
 ZONES_BEHIND_SHOWN = 100

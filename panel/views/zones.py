@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -44,10 +45,10 @@ def dashboard(request: HttpRequest, create_form: forms.ZoneCreateForm | None = N
         **_zone_list(listing, accounts),
         "allocations": ipam_selectors.allocations_of(accounts=accounts),
         "space_requests": pending.select_related("account"),
-        "create_form": create_form or forms.ZoneCreateForm(accounts=mine),
+        "create_form": create_form or _zone_create_form(request, mine),
         "has_account": bool(accounts),
         "show_account": len(accounts) > 1 or request.user.is_staff,
-        "can_create": bool(accounts),
+        "can_create": bool(accounts) or request.user.is_staff,
     }
     refused = create_form is not None or not listing.is_valid()
     status = 400 if refused and not is_htmx(request) else 200  # HTMX swaps 2xx only; the message is in the fragment
@@ -68,11 +69,18 @@ def _zone_list(listing: forms.ZoneListForm, accounts: list[Account]) -> dict[str
     return {"listing": listing, "page_obj": zones, "q": query, "state": state, "sort": sort, **links}
 
 
+def _zone_create_form(request: HttpRequest, mine: QuerySet[Account]) -> forms.ZoneCreateForm:
+    """Staff create zones for any account (picked by name); a customer for one of their own."""
+    if request.user.is_staff:
+        return forms.ZoneCreateForm(accounts=selectors.accounts_of(request.user), every_account=True)
+    return forms.ZoneCreateForm(accounts=mine)
+
+
 @login_required
 @require_POST
 def zone_new(request: HttpRequest) -> HttpResponse:
     accounts = selectors.accounts_of(request.user)
-    form = forms.ZoneCreateForm(request.POST, accounts=accounts)
+    form = forms.ZoneCreateForm(request.POST, accounts=accounts, every_account=bool(request.user.is_staff))
     if form.is_valid():
         try:
             zone = zone_create(

@@ -320,6 +320,47 @@ def test_a_customer_requests_a_48_staff_approve_it_and_the_customer_sets_a_ptr(
     snap(page, shots, "allocation-ptr")
 
 
+def staff_sign_in(page: Any) -> None:
+    """Staff sign in; the first time, the panel makes them turn on a second factor."""
+    sign_in(page, "sam")
+    sync_api.expect(page.get_by_text("Staff accounts must use two-factor sign-in")).to_be_visible()
+    secret = page.get_by_test_id("totp-secret").inner_text().strip()
+    page.get_by_label("Six-digit code").fill(totp_code(secret))
+    page.get_by_role("button", name="Turn on").click()
+
+
+def test_staff_pick_the_account_to_allocate_to_by_typing_part_of_its_name(
+    page: Any, world: dict[str, Any], cli_actor: Actor
+) -> None:
+    expect = sync_api.expect
+    for n in range(30):
+        account_create(name=f"acme-{n:02}", actor=cli_actor)  # more than the picker offers at once
+    staff_sign_in(page)
+    page.get_by_role("link", name="Staff").click()
+    account = page.get_by_role("combobox", name="Account")
+    account.press_sequentially("cme-1", delay=30)
+    options = page.get_by_role("listbox", name="Accounts matching what you typed").get_by_role("option")
+    expect(options).to_have_count(10)  # acme-10 .. acme-19: the name contains the text
+    expect(options.first).to_contain_text("acme-10")
+    expect(account).to_have_attribute("aria-expanded", "true")
+    options.filter(has_text="acme-12").click()
+    expect(account).to_have_value("acme-12")
+    expect(options).to_have_count(0)
+
+    # From the keyboard: the arrow keys walk the options, Enter picks one (and does not send the form).
+    account.fill("")
+    account.press_sequentially("Acme Host", delay=30)  # the display name of acme
+    expect(options).to_have_count(1)
+    account.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(account).to_have_value("acme")
+    page.get_by_label("Pool", exact=True).select_option(label="2001:db8::/32")
+    page.get_by_role("button", name="Allocate").click()
+    expect(page.get_by_text("Allocated 2001:db8::/48 to acme.")).to_be_visible()
+    assert SpaceRequest.objects.count() == 0
+    assert world["account"].allocations.get().prefix == "2001:db8::/48"
+
+
 def test_the_dashboard_searches_sorts_and_pages_in_place(page: Any, world: dict[str, Any], cli_actor: Actor) -> None:
     expect = sync_api.expect
     for n in range(60):
