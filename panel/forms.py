@@ -13,6 +13,7 @@ from django.utils.text import slugify
 
 from accounts.models import Account
 from ipam.models import Pool
+from panel.selectors import ZONE_SORTS
 from zones.push.selectors import SyncState
 
 ACCOUNT_NAME = re.compile(r"[-a-zA-Z0-9_]{1,64}")  # Account.name is a SlugField(max_length=64)
@@ -265,7 +266,7 @@ class StrictQueryForm(PanelForm):
 
 
 ZONE_STATE_CHOICES = [("", "All states"), *((slugify(state.value), state.value) for state in SyncState)]
-ZONE_SORT_CHOICES = [(key, key) for column in ("name", "records", "changed", "state") for key in (column, f"-{column}")]
+ZONE_SORT_CHOICES = [(key, key) for key in ZONE_SORTS]
 
 
 class ZoneListForm(StrictQueryForm):

@@ -30,7 +30,7 @@ from zones.services import Add, Delete, Replace, ZoneError, zone_apply, zone_cre
 # --- dashboard ----------------------------------------------------------------------------------------------------
 
 
-ZONE_COLUMNS = ("name", "records", "changed", "state")
+ZONE_COLUMNS = tuple(key for key in selectors.ZONE_SORTS if not key.startswith("-"))  # name, records, changed, state
 
 
 @login_required
