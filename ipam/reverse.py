@@ -113,16 +113,28 @@ def absolute(hostname: str) -> str:
 def ptr_records(*, zone: Zone, block: Block) -> list[tuple[str, str]]:
     """(address, hostname) of every PTR record of `zone` inside `block`, ordered by address."""
     origin = records.zone_origin(zone.name)
-    match = Q()
-    for suffix in (records.owner_relative(name, origin) for name in _covering_names(block)):
-        match |= Q() if suffix == "@" else Q(name=suffix) | Q(name__endswith="." + suffix)
-    rows = RRset.objects.filter(match, zone=zone, type="PTR").values_list("name", "records__content")
+    rows = RRset.objects.filter(ptr_names(zone=zone, block=block), zone=zone, type="PTR")
     found: list[tuple[int, str]] = []
-    for name, content in rows:
-        value = int(ipaddress.ip_address(dns.reversename.to_address(records.owner_absolute(name, origin))))
+    for name, content in rows.values_list("name", "records__content"):
+        value = ptr_address(name, origin)
         if block.contains_address(value):
             found.append((value, content))
     return [(address_text(block.family, value), content) for value, content in sorted(found)]
+
+
+def ptr_names(*, zone: Zone, block: Block) -> Q:
+    """A condition on RRset.name: the owners in `zone` under which the PTR records of `block` lie (a superset: the
+    caller checks each address against the block)."""
+    origin = records.zone_origin(zone.name)
+    match = Q()
+    for suffix in (records.owner_relative(name, origin) for name in _covering_names(block)):
+        match |= Q() if suffix == "@" else Q(name=suffix) | Q(name__endswith="." + suffix)
+    return match
+
+
+def ptr_address(name: str, origin: dns.name.Name) -> int:
+    """The address whose PTR owner is `name` (relative to `origin`), as an integer."""
+    return int(ipaddress.ip_address(dns.reversename.to_address(records.owner_absolute(name, origin))))
 
 
 def _covering_names(block: Block) -> list[dns.name.Name]:

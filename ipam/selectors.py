@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.models import Account, ApiKey
 from accounts.selectors import apikey_allows_reverse_record
 from ipam import reverse
 from ipam.models import Allocation, Pool, Status
 from ipam.prefixes import BITS, Block, address_parse, key
+from zones import records
+from zones.models import RRset
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,38 @@ def allocations_of(*, accounts: Sequence[Account] | QuerySet[Account]) -> QueryS
         .select_related("pool", "account")
         .order_by("pool__family", "start")
     )
+
+
+def allocations_ptr_counts(*, allocations: Sequence[Allocation]) -> dict[int, int]:
+    """How many PTR records lie inside each of `allocations` (by id; `pool` selected with them): two queries however
+    many allocations, one for the reverse zones of them all and one for those zones' PTR records under them."""
+    owners = {a.pk: reverse.address_name(a.pool.family, a.block.start) for a in allocations}
+    zones = reverse.zones_for(list(owners.values())) if owners else {}
+    inside: dict[int, list[tuple[int, Allocation]]] = {}  # per reverse zone: its allocations by first address
+    match = Q()
+    for allocation in allocations:
+        zone = zones[owners[allocation.pk]]
+        if zone is not None:
+            inside.setdefault(zone.pk, []).append((allocation.block.start, allocation))
+            match |= Q(zone=zone) & reverse.ptr_names(zone=zone, block=allocation.block)
+    counts = dict.fromkeys(owners, 0)
+    if not inside:
+        return counts
+    origins = {zone.pk: records.zone_origin(zone.name) for zone in zones.values() if zone is not None}
+    for held in inside.values():
+        held.sort(key=lambda item: item[0])
+    rows = RRset.objects.filter(match, type="PTR").values_list("zone_id", "name", "records__content")
+    for zone_id, name, _ in rows:
+        holder = _holder(inside[zone_id], reverse.ptr_address(name, origins[zone_id]))
+        if holder is not None:
+            counts[holder.pk] += 1
+    return counts
+
+
+def _holder(held: list[tuple[int, Allocation]], address: int) -> Allocation | None:
+    """The allocation of `held` (sorted by first address, not overlapping) that contains `address`."""
+    at = bisect.bisect_right(held, address, key=lambda item: item[0]) - 1
+    return held[at][1] if at >= 0 and held[at][1].block.contains_address(address) else None
 
 
 def allocation_containing(*, family: int, address: int) -> Allocation | None:

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts.models import Account
 from ipam.models import Pool
+from panel.selectors import ZONE_SORTS
+from zones.push.selectors import SyncState
 
+ACCOUNT_NAME = re.compile(r"[-a-zA-Z0-9_]{1,64}")  # Account.name is a SlugField(max_length=64)
 COMMON_TYPES = ["A", "AAAA", "CNAME", "MX", "TXT", "SRV", "CAA", "NS", "PTR", "SSHFP", "TLSA", "DS", "ANAME"]
 
 
@@ -46,13 +52,55 @@ class OtpTokenForm(PanelForm):
         return "".join(str(self.cleaned_data["token"]).split())
 
 
+class AccountPicker(forms.TextInput):
+    """A text input for an account name that asks staff_account_pick for the accounts matching what is typed
+    (HTMX; panel.js fills the input with the one picked). Without JavaScript it is a plain input for the full name."""
+
+    template_name = "panel/widgets/account_picker.html"
+
+    def __init__(self) -> None:
+        super().__init__(attrs={"autocomplete": "off", "spellcheck": "false", "placeholder": "Type an account name"})
+
+
+class AccountNameField(forms.Field):
+    """An account chosen by its name (unique), among `queryset`: for staff, who act for any of thousands of accounts
+    that no page can list. One query, by the name's unique index."""
+
+    widget = AccountPicker
+
+    def __init__(self, *, queryset: QuerySet[Account], **kwargs: Any) -> None:
+        kwargs.setdefault("label", "Account")
+        super().__init__(**kwargs)
+        self.queryset = queryset
+
+    def prepare_value(self, value: Any) -> Any:
+        return value.name if isinstance(value, Account) else value
+
+    def to_python(self, value: Any) -> Account | None:
+        name = str(value or "").strip()
+        if not name:
+            return None
+        # Only a slug can be an account's name; anything else (a NUL, which PostgreSQL refuses) needs no query.
+        found = self.queryset.filter(name=name).first() if ACCOUNT_NAME.fullmatch(name) else None
+        if found is None:
+            raise forms.ValidationError(f"No account is named “{name}”.", code="invalid_choice")
+        return found
+
+
 class AccountChoiceForm(PanelForm):
-    """A form acting for one of the person's accounts: the choice is hidden when they have only one."""
+    """A form acting for one of the person's accounts: a choice among their accounts, hidden when they have only one;
+    with `every_account` (staff), an account picked by name, as no list of every account fits a page.
+
+    An `accounts` queryset the view has evaluated already costs no query here (count() and first() read its cache);
+    rendering a select of several accounts costs one."""
 
     account = forms.ModelChoiceField(queryset=Account.objects.none(), empty_label=None)
 
-    def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, accounts: QuerySet[Account], every_account: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if every_account:
+            self.fields["account"] = AccountNameField(queryset=accounts)
+            return
         field = _model_choices(self, "account", accounts)
         if accounts.count() == 1:
             field.widget = forms.HiddenInput()
@@ -178,7 +226,7 @@ class DelegationForm(PanelForm):
 
 class AllocateForm(PanelForm):
     pool: forms.ModelChoiceField[Pool] = forms.ModelChoiceField(queryset=Pool.objects.none(), empty_label=None)
-    account = forms.ModelChoiceField(queryset=Account.objects.all(), empty_label=None)
+    account = AccountNameField(queryset=Account.objects.all())
     length = forms.IntegerField(
         label="Length /N", required=False, min_value=1, max_value=128, help_text="Empty: the pool's default."
     )
@@ -203,3 +251,45 @@ class DeclineForm(PanelForm):
 
 class SearchForm(PanelForm):
     q = forms.CharField(label="Prefix or address", max_length=64, widget=forms.TextInput(attrs={"type": "search"}))
+
+
+class StrictQueryForm(PanelForm):
+    """A page's query string: a parameter the page does not know is an error (a mistyped filter must not show
+    everything), as is a value its choices do not name."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        unknown = sorted(set(self.data) - set(self.fields))
+        if unknown:
+            raise forms.ValidationError(f"Unknown parameter: {', '.join(unknown)}.", code="unknown_parameter")
+        return data
+
+
+ZONE_STATE_CHOICES = [("", "All states"), *((slugify(state.value), state.value) for state in SyncState)]
+ZONE_SORT_CHOICES = [(key, key) for key in ZONE_SORTS]
+
+
+class ZoneListForm(StrictQueryForm):
+    """The dashboard's search, state filter, order and page (the page number falls back as every pager's does)."""
+
+    q = forms.CharField(label="Find a zone", required=False, max_length=253)
+    state = forms.ChoiceField(label="State", required=False, choices=ZONE_STATE_CHOICES)
+    sort = forms.ChoiceField(required=False, choices=ZONE_SORT_CHOICES)
+    page = forms.CharField(required=False)
+
+    def state_chosen(self) -> SyncState | None:
+        chosen = self.cleaned_data.get("state")
+        return next((state for state in SyncState if slugify(state.value) == chosen), None) if chosen else None
+
+
+class AccountListForm(StrictQueryForm):
+    """The staff account list's search and page."""
+
+    q = forms.CharField(label="Account name", required=False, max_length=200)
+    page = forms.CharField(required=False)
+
+
+class AccountPickForm(StrictQueryForm):
+    """What was typed in an account picker (the field is `account` in every form that has one)."""
+
+    account = forms.CharField(required=False, max_length=200)

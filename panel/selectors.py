@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When, Window
+from django.db.models.functions import RowNumber
 
 from accounts.models import Account, ApiKey
+from ipam.models import Allocation, Status
 from zones import records
 from zones.models import Change, Record, RRset, Zone
 from zones.push.selectors import SyncState, zone_state_of, zones_with_sync_counts
@@ -34,6 +37,17 @@ def own_accounts(user: User) -> QuerySet[Account]:
     return Account.objects.filter(members__id=user.pk) if user.pk is not None else Account.objects.none()
 
 
+def accounts_matching(*, text: str, limit: int) -> list[Account]:
+    """At most `limit` accounts whose name or display name holds `text` (case-insensitive), those whose name starts
+    with it first, then by name: the staff's account picker. One query, over the account table only."""
+    text = text.strip()
+    if not text:
+        return []
+    found = Account.objects.filter(Q(name__icontains=text) | Q(display_name__icontains=text))
+    starts = Case(When(name__istartswith=text, then=Value(0)), default=Value(1))
+    return list(found.annotate(starts=starts).order_by("starts", "name")[:limit])
+
+
 def zones_of(user: User) -> QuerySet[Zone]:
     if getattr(user, "is_staff", False) and user.is_authenticated:
         return Zone.objects.all()
@@ -51,6 +65,8 @@ def apikeys_of(user: User) -> QuerySet[ApiKey]:
 
 # --- the dashboard -------------------------------------------------------------------------------------------------
 
+ZONES_PER_PAGE = 50
+
 
 @dataclass(frozen=True)
 class ZoneRow:
@@ -60,13 +76,90 @@ class ZoneRow:
     push: SyncState
 
 
-def zones_overview(*, zones: QuerySet[Zone]) -> list[ZoneRow]:
-    """Each zone with its last change and its sync state (zones/push/selectors.py), in one query."""
-    latest = Change.objects.filter(zone=OuterRef("pk")).order_by("-version")
-    rows = zones_with_sync_counts(zones.select_related("account")).annotate(
-        last_change=Subquery(latest.values("created")[:1]), last_actor=Subquery(latest.values("actor")[:1])
-    )
-    return [ZoneRow(z, getattr(z, "last_change", None), getattr(z, "last_actor", None), zone_state_of(z)) for z in rows]
+def _last_change(field: str) -> Subquery:
+    """The zone's latest journal row's `field` (through the (zone, version) unique index: one probe per zone)."""
+    return Subquery(Change.objects.filter(zone=OuterRef("pk")).order_by("-version").values(field)[:1])
+
+
+# The state rule of zones/push/selectors.py (_zone_state) as SQL conditions on the counts zones_with_sync_counts
+# annotates (enabled servers; of them, current and failing on the zone): a filter and an order must be SQL, as the page
+# is cut after them. Each count is a probe of the zone's sync rows by index, so a filter or an order by state costs in
+# proportion to the accounts' zones, not the provider's. tests/panel/test_dashboard.py holds both to the same answers.
+_SERVED = Q(sync_servers__gt=0)
+_CURRENT = _SERVED & Q(sync_current=F("sync_servers"))
+_BEHIND = _SERVED & Q(sync_current__lt=F("sync_servers"))
+ZONE_STATES: dict[SyncState, Q] = {
+    SyncState.IN_SYNC: _CURRENT,
+    SyncState.PENDING: _BEHIND & Q(sync_failing=0),
+    SyncState.FAILING: _BEHIND & Q(sync_failing__gt=0),
+    SyncState.NO_NAMESERVER: ~_SERVED,
+}
+# Sorting by state puts trouble first: failing, pending, in sync, then the zones no nameserver serves yet. Each count
+# appears once in the expression (PostgreSQL evaluates a subquery each time it is written).
+STATE_ORDER = {SyncState.FAILING: 0, SyncState.PENDING: 1, SyncState.IN_SYNC: 2, SyncState.NO_NAMESERVER: 3}
+_STATE_RANK = Case(
+    When(~_SERVED, then=Value(STATE_ORDER[SyncState.NO_NAMESERVER])),
+    When(sync_current=F("sync_servers"), then=Value(STATE_ORDER[SyncState.IN_SYNC])),
+    When(sync_failing__gt=0, then=Value(STATE_ORDER[SyncState.FAILING])),
+    default=Value(STATE_ORDER[SyncState.PENDING]),
+)
+# Every order ends with the (unique) name, so that a page boundary is the same in the count, the page and the next page.
+ZONE_SORTS: dict[str, tuple[Any, ...]] = {
+    "name": ("name",),
+    "-name": ("-name",),
+    "records": ("record_count", "name"),
+    "-records": ("-record_count", "name"),
+    "changed": (F("last_change").asc(nulls_first=True), "name"),
+    "-changed": (F("last_change").desc(nulls_last=True), "name"),
+    "state": ("state_rank", "name"),
+    "-state": ("-state_rank", "name"),
+}
+# The page's own rows are ordered by what they show; for the state, in Python (zones_page).
+_PAGE_SORTS = {**ZONE_SORTS, "state": ("name",), "-state": ("name",)}
+
+
+def _zones_sorted(zones: QuerySet[Zone], sort: str) -> QuerySet[Zone]:
+    """`zones` in the order `sort` names, with the annotation that order needs (and no other)."""
+    if sort.lstrip("-") == "changed":
+        zones = zones.annotate(last_change=_last_change("created"))
+    elif sort.lstrip("-") == "state":
+        zones = _with_sync_counts(zones).annotate(state_rank=_STATE_RANK)
+    return zones.order_by(*ZONE_SORTS[sort])
+
+
+def _with_sync_counts(zones: QuerySet[Zone]) -> QuerySet[Zone]:
+    """zones_with_sync_counts, once: a state filter has annotated them already when a state order asks."""
+    return zones if "sync_current" in zones.query.annotations else zones_with_sync_counts(zones)
+
+
+def zones_page(
+    *,
+    accounts: Sequence[Account],
+    query: str = "",
+    state: SyncState | None = None,
+    sort: str = "name",
+    page: Any = 1,
+) -> Page[ZoneRow]:
+    """One page of the accounts' zones with their last change and sync state, filtered by a name substring and a
+    state, sorted by `sort` (a key of ZONE_SORTS); two queries however many zones the accounts hold.
+
+    The count and the page's ids are selected in SQL over the accounts' zones (a state filter or order by the counts
+    of their sync rows, a last-change order through the journal's (zone, version) index); the last change, its author
+    and the sync state shown are computed for the page's zones only, in the statement that holds the page's LIMIT (the
+    ids are its subquery)."""
+    zones = Zone.objects.filter(account__in=accounts)
+    if query.strip():
+        zones = zones.filter(name__contains=query.strip().lower())
+    if state is not None:
+        zones = zones_with_sync_counts(zones).filter(ZONE_STATES[state])
+    paginator = Paginator(_zones_sorted(zones, sort).values("pk"), ZONES_PER_PAGE)
+    chosen = paginator.get_page(page)
+    shown = zones_with_sync_counts(Zone.objects.filter(pk__in=chosen.object_list).select_related("account"))
+    shown = shown.annotate(last_change=_last_change("created"), last_actor=_last_change("actor"))
+    rows = [ZoneRow(z, z.last_change, z.last_actor, zone_state_of(z)) for z in shown.order_by(*_PAGE_SORTS[sort])]
+    if sort.lstrip("-") == "state":  # by name, then (a stable sort) by the state shown: as the ids were chosen
+        rows.sort(key=lambda row: STATE_ORDER[row.push], reverse=sort.startswith("-"))
+    return Page(rows, chosen.number, paginator)  # type: ignore[arg-type]  # a page of rows, counted over the ids
 
 
 # --- the zone editor -----------------------------------------------------------------------------------------------
@@ -127,6 +220,63 @@ def rrset_row(*, zone: Zone, name: str, rdtype: str) -> RRsetRow | None:
 
 def zone_types(*, zone: Zone) -> list[str]:
     return list(RRset.objects.filter(zone=zone).order_by("type").values_list("type", flat=True).distinct())
+
+
+# --- staff: accounts -----------------------------------------------------------------------------------------------
+
+ACCOUNTS_PER_PAGE = 50
+NAMES_SHOWN = 10  # an account's zones and prefixes shown on its row; the row says how many more there are
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    account: Account
+    zones: list[tuple[str, int]]  # (name, record count) of its first zones by name
+    zone_count: int
+    prefixes: list[str]  # its first active allocations by family and address
+    prefix_count: int
+
+    @property
+    def more_zones(self) -> int:
+        return self.zone_count - len(self.zones)
+
+    @property
+    def more_prefixes(self) -> int:
+        return self.prefix_count - len(self.prefixes)
+
+
+def accounts_page(*, query: str = "", page: Any = 1) -> Page[AccountRow]:
+    """One page of the accounts by name (a name or display name substring narrows them), each with its members, its
+    first zones and active prefixes and how many it has: five queries, whatever the number of accounts and zones."""
+    accounts = Account.objects.order_by("name")
+    if query.strip():
+        accounts = accounts.filter(Q(name__icontains=query.strip()) | Q(display_name__icontains=query.strip()))
+    chosen = Paginator(accounts.prefetch_related("members"), ACCOUNTS_PER_PAGE).get_page(page)
+    ids = [account.pk for account in chosen]
+    zones = _first_per_account(Zone.objects.filter(account__in=ids), ("name",), ("name", "record_count"))
+    active = Allocation.objects.filter(account__in=ids, status=Status.ACTIVE)
+    prefixes = _first_per_account(active, ("pool__family", "start"), ("prefix",))
+    rows = []
+    for account in chosen:
+        named, zone_count = zones.get(account.pk, ([], 0))
+        held, prefix_count = prefixes.get(account.pk, ([], 0))
+        rows.append(AccountRow(account, named, zone_count, [prefix for (prefix,) in held], prefix_count))
+    return Page(rows, chosen.number, chosen.paginator)  # type: ignore[arg-type]  # rows built from the page
+
+
+def _first_per_account(
+    rows: QuerySet[Any], order: Sequence[str], fields: Sequence[str]
+) -> dict[int, tuple[list[Any], int]]:
+    """Per account: the `fields` of its first NAMES_SHOWN `rows` in `order`, and how many rows it has in all. One
+    query; the ranking and the count run over the given accounts' rows only (their account_id index)."""
+    ranked = rows.annotate(
+        rank=Window(RowNumber(), partition_by=[F("account_id")], order_by=[F(name).asc() for name in order]),
+        total=Window(Count("pk"), partition_by=[F("account_id")]),
+    ).filter(rank__lte=NAMES_SHOWN)
+    found: dict[int, tuple[list[Any], int]] = {}
+    for account_id, total, *values in ranked.order_by("account_id", "rank").values_list("account_id", "total", *fields):
+        found.setdefault(account_id, ([], total))[0].append(tuple(values))
+    return found
 
 
 # --- the audit trail -----------------------------------------------------------------------------------------------

@@ -33,6 +33,10 @@ class Zone(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # An account's zones in name order (the dashboard's pages and search): without it the planner may walk the
+        # global name index and filter by account, 60,431 of 100,000 zones for one page of ?q=shop on an account of
+        # 5,000 (scale_ref); with it, that account's rows only.
+        indexes = [models.Index(fields=["account", "name"], name="zone_account_name")]
 
     def __str__(self) -> str:
         return self.name

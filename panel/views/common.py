@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.http import urlencode
 
 from accounts.actors import Actor, Interface
 from accounts.net import client_address
@@ -69,3 +70,13 @@ def page(
 def public_url(request: HttpRequest) -> str:
     """The base URL the copy-ready examples use."""
     return settings.PANEL_PUBLIC_URL.rstrip("/") or request.build_absolute_uri("/").rstrip("/")
+
+
+def table_links(columns: Iterable[str], sort: str, **keep: str) -> dict[str, Any]:
+    """A sortable table's links, each keeping the page's other parameters (`keep`) and the order: a column header
+    sorts by its column (descending when it is already ascending), the pager adds its page. Every value is URL-encoded:
+    a search holding '&' or '#' would otherwise end its parameter and start another."""
+    links = {
+        column: "?" + urlencode({**keep, "sort": f"-{column}" if sort == column else column}) for column in columns
+    }
+    return {"sort_links": links, "page_query": urlencode({**keep, "sort": sort}) + "&"}

@@ -159,7 +159,7 @@ def _keys_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     zone_names = list(selectors.zones_of(request.user).filter(account__in=accounts).values_list("name", flat=True)[:50])
     return {
         "keys": keys,
-        "form": extra.pop("form", None) or forms.ApiKeyForm(accounts=accounts),
+        "form": extra.pop("form", None) or _apikey_form(request),
         "base": public_url(request),
         "zone_names": zone_names,
         **extra,
@@ -171,7 +171,7 @@ def _keys_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 def apikeys(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return page(request, "panel/keys.html", _keys_context(request))
-    form = forms.ApiKeyForm(request.POST, accounts=selectors.accounts_of(request.user))
+    form = _apikey_form(request, request.POST)
     if form.is_valid():
         scope = Scope(
             zones=form.list_of("zones"),
@@ -196,6 +196,12 @@ def apikeys(request: HttpRequest) -> HttpResponse:
             context = _keys_context(request, new_key=key, new_secret=secret, example_zone=example_zone)
             return page(request, "panel/keys.html", context)
     return page(request, "panel/keys.html", _keys_context(request, form=form), status=400)
+
+
+def _apikey_form(request: HttpRequest, data: Any = None) -> forms.ApiKeyForm:
+    """Staff make keys for any account (picked by name: no page lists every account); a customer for their own."""
+    staff = bool(getattr(request.user, "is_staff", False))
+    return forms.ApiKeyForm(data, accounts=selectors.accounts_of(request.user), every_account=staff)
 
 
 def _check_zones(wanted: tuple[str, ...], owned: set[str]) -> None:

@@ -6,16 +6,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Account
 from ipam import reverse, selectors, services
-from ipam.models import Allocation, Pool, SpaceRequest, SpaceRequestStatus, Status
+from ipam.models import Allocation, Pool, SpaceRequest, SpaceRequestStatus
 from ipam.prefixes import PrefixError, address_parse, key, prefix_parse
 from ipam.services import IpamError
 from panel import forms
@@ -34,6 +33,7 @@ def _own_accounts(request: HttpRequest) -> QuerySet[Account]:
 @login_required
 def space(request: HttpRequest) -> HttpResponse:
     accounts = _own_accounts(request)
+    owned = list(accounts)  # one query; the form's count() and first() read its cache
     form = forms.SpaceRequestForm(request.POST or None, accounts=accounts)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -50,11 +50,13 @@ def space(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Your request for a /{data['length']} is with our staff.")
             return redirect("space")
-    allocations = list(selectors.allocations_of(accounts=accounts))
+    allocations = list(selectors.allocations_of(accounts=owned))
+    ptrs = selectors.allocations_ptr_counts(allocations=allocations)
+    filed = SpaceRequest.objects.filter(account__in=owned).select_related("account", "allocation")
     context = {
-        "allocations": [(a, _size_text(a), len(_ptrs(a)[1])) for a in allocations],
-        "usage": [u for account in accounts for u in selectors.account_utilisation(account=account)],
-        "space_requests": SpaceRequest.objects.filter(account__in=accounts).select_related("account")[:50],
+        "allocations": [(a, _size_text(a), ptrs[a.pk]) for a in allocations],
+        "usage": selectors.accounts_utilisation(accounts=owned),
+        "space_requests": filed[:50],
         "form": form,
     }
     return page(request, "panel/space/index.html", context, status=400 if request.method == "POST" else 200)
@@ -249,27 +251,29 @@ def staff_search(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def staff_accounts(request: HttpRequest) -> HttpResponse:
-    accounts = (
-        Account.objects.annotate(zone_count=Count("zones", distinct=True)).prefetch_related("members").order_by("name")
-    )
-    query = request.GET.get("q", "").strip()
-    if query:
-        accounts = accounts.filter(name__icontains=query)
-    page_obj = Paginator(accounts, 50).get_page(request.GET.get("page"))
-    ids = [a.pk for a in page_obj]
-    zones: dict[int, list[tuple[str, int]]] = {}
-    for account_id, name, count in Zone.objects.filter(account__in=ids).values_list(
-        "account_id", "name", "record_count"
-    ):
-        zones.setdefault(account_id, []).append((name, count))
-    held: dict[int, list[str]] = {}
-    for account_id, prefix in Allocation.objects.filter(account__in=ids, status=Status.ACTIVE).values_list(
-        "account_id", "prefix"
-    ):
-        held.setdefault(account_id, []).append(prefix)
-    rows = [(a, zones.get(a.pk, []), held.get(a.pk, [])) for a in page_obj]
-    context = {"page_obj": page_obj, "rows": rows, "q": query, "page_query": urlencode({"q": query}) + "&"}
+    listing = forms.AccountListForm(request.GET)
+    if not listing.is_valid():
+        return page(request, "panel/staff/accounts.html", {"listing": listing, "q": ""}, status=400)
+    query = listing.cleaned_data["q"].strip()
+    accounts = panel_selectors.accounts_page(query=query, page=listing.cleaned_data["page"] or 1)
+    context = {"listing": listing, "page_obj": accounts, "q": query, "page_query": urlencode({"q": query}) + "&"}
     return page(request, "panel/staff/accounts.html", context)
+
+
+ACCOUNTS_PICKED = 20
+
+
+@staff_required
+@require_safe
+def staff_account_pick(request: HttpRequest) -> HttpResponse:
+    """The account picker's suggestions (an HTML fragment of options) for what was typed in its `account` field."""
+    form = forms.AccountPickForm(request.GET)
+    if not form.is_valid():
+        return render(request, "panel/staff/_account_options.html", {"form": form}, status=400)
+    text = form.cleaned_data["account"]
+    found = panel_selectors.accounts_matching(text=text, limit=ACCOUNTS_PICKED + 1)
+    context = {"accounts": found[:ACCOUNTS_PICKED], "more": len(found) > ACCOUNTS_PICKED, "text": text}
+    return render(request, "panel/staff/_account_options.html", context)
 
 
 ZONES_BEHIND_SHOWN = 100

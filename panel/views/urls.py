@@ -93,6 +93,7 @@ urlpatterns = [
     path("staff/requests/<int:pk>/<str:decision>", space.staff_request_decide, name="staff-request-decide"),
     path("staff/search", space.staff_search, name="staff-search"),
     path("staff/accounts", space.staff_accounts, name="staff-accounts"),
+    path("staff/accounts/pick", space.staff_account_pick, name="staff-account-pick"),
     path("staff/nameservers", space.staff_sync, name="staff-sync"),
     path("staff/security-log", audit.staff_security_log, name="staff-security-log"),
 ]

@@ -8,17 +8,18 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from accounts.models import Account
 from ipam import selectors as ipam_selectors
 from ipam.models import SpaceRequest, SpaceRequestStatus
 from panel import forms, selectors
 from panel.request_limits import body_too_large
-from panel.views.common import actor_of, is_htmx, page, zone_or_404
+from panel.views.common import actor_of, is_htmx, page, table_links, zone_or_404
 from zones import journal
 from zones import selectors as zone_selectors
 from zones.models import Change, Zone
@@ -29,26 +30,57 @@ from zones.services import Add, Delete, Replace, ZoneError, zone_apply, zone_cre
 # --- dashboard ----------------------------------------------------------------------------------------------------
 
 
+ZONE_COLUMNS = tuple(key for key in selectors.ZONE_SORTS if not key.startswith("-"))  # name, records, changed, state
+
+
 @login_required
 def dashboard(request: HttpRequest, create_form: forms.ZoneCreateForm | None = None) -> HttpResponse:
+    """The person's own accounts' zones, a page at a time (search, state filter and order in the URL; HTMX swaps the
+    table), their address space, and the form that creates a zone."""
     mine = selectors.own_accounts(request.user)
-    zones = selectors.zones_of(request.user).filter(account__in=mine)
-    pending = SpaceRequest.objects.filter(account__in=mine, status=SpaceRequestStatus.PENDING)
+    accounts = list(mine)  # one query; the create form's count() and first() read the same cache
+    listing = forms.ZoneListForm(request.GET)
+    pending = SpaceRequest.objects.filter(account__in=accounts, status=SpaceRequestStatus.PENDING)
     context = {
-        "zones": selectors.zones_overview(zones=zones),
-        "allocations": ipam_selectors.allocations_of(accounts=mine),
+        **_zone_list(listing, accounts),
+        "allocations": ipam_selectors.allocations_of(accounts=accounts),
         "space_requests": pending.select_related("account"),
-        "create_form": create_form or forms.ZoneCreateForm(accounts=mine),
-        "has_account": mine.exists(),
+        "create_form": create_form or _zone_create_form(request, mine),
+        "has_account": bool(accounts),
+        "show_account": len(accounts) > 1 or request.user.is_staff,
+        "can_create": bool(accounts) or request.user.is_staff,
     }
-    return page(request, "panel/dashboard.html", context, status=400 if create_form else 200)
+    refused = create_form is not None or not listing.is_valid()
+    status = 400 if refused and not is_htmx(request) else 200  # HTMX swaps 2xx only; the message is in the fragment
+    return page(request, "panel/dashboard.html", context, partial="panel/_zone_list.html", status=status)
+
+
+def _zone_list(listing: forms.ZoneListForm, accounts: list[Account]) -> dict[str, Any]:
+    """The zone table's page, and the values its links keep. A query string the form refuses lists nothing: the page
+    says what it did not understand rather than show every zone for a filter it ignored."""
+    if not listing.is_valid():
+        return {"listing": listing, "page_obj": None, "q": "", "state": "", "sort": "name"}
+    data = listing.cleaned_data
+    sort, query, state = data["sort"] or "name", data["q"], data["state"]
+    zones = selectors.zones_page(
+        accounts=accounts, query=query, state=listing.state_chosen(), sort=sort, page=data["page"] or 1
+    )
+    links = table_links(ZONE_COLUMNS, sort, q=query, state=state)
+    return {"listing": listing, "page_obj": zones, "q": query, "state": state, "sort": sort, **links}
+
+
+def _zone_create_form(request: HttpRequest, mine: QuerySet[Account]) -> forms.ZoneCreateForm:
+    """Staff create zones for any account (picked by name); a customer for one of their own."""
+    if request.user.is_staff:
+        return forms.ZoneCreateForm(accounts=selectors.accounts_of(request.user), every_account=True)
+    return forms.ZoneCreateForm(accounts=mine)
 
 
 @login_required
 @require_POST
 def zone_new(request: HttpRequest) -> HttpResponse:
     accounts = selectors.accounts_of(request.user)
-    form = forms.ZoneCreateForm(request.POST, accounts=accounts)
+    form = forms.ZoneCreateForm(request.POST, accounts=accounts, every_account=bool(request.user.is_staff))
     if form.is_valid():
         try:
             zone = zone_create(
@@ -69,14 +101,8 @@ SORTABLE_COLUMNS = ("name", "type", "ttl")
 
 
 def _table_links(query: str, rdtype: str, sort: str) -> dict[str, Any]:
-    """The record table's links, each keeping the search, the type filter and the order: a column header sorts by its
-    column (descending when it is already ascending), the pager adds its page. Every value is URL-encoded: a search
-    or type holding '&' or '#' would otherwise end its parameter and start another."""
-    links = {
-        column: "?" + urlencode({"q": query, "type": rdtype, "sort": f"-{column}" if sort == column else column})
-        for column in SORTABLE_COLUMNS
-    }
-    return {"sort_links": links, "page_query": urlencode({"q": query, "type": rdtype, "sort": sort}) + "&"}
+    """The record table's links, each keeping the search, the type filter and the order."""
+    return table_links(SORTABLE_COLUMNS, sort, q=query, type=rdtype)
 
 
 def _editor_context(request: HttpRequest, zone: Zone, **extra: Any) -> dict[str, Any]:

@@ -320,6 +320,73 @@ def test_a_customer_requests_a_48_staff_approve_it_and_the_customer_sets_a_ptr(
     snap(page, shots, "allocation-ptr")
 
 
+def staff_sign_in(page: Any) -> None:
+    """Staff sign in; the first time, the panel makes them turn on a second factor."""
+    sign_in(page, "sam")
+    sync_api.expect(page.get_by_text("Staff accounts must use two-factor sign-in")).to_be_visible()
+    secret = page.get_by_test_id("totp-secret").inner_text().strip()
+    page.get_by_label("Six-digit code").fill(totp_code(secret))
+    page.get_by_role("button", name="Turn on").click()
+
+
+def test_staff_pick_the_account_to_allocate_to_by_typing_part_of_its_name(
+    page: Any, world: dict[str, Any], cli_actor: Actor
+) -> None:
+    expect = sync_api.expect
+    for n in range(30):
+        account_create(name=f"acme-{n:02}", actor=cli_actor)  # more than the picker offers at once
+    staff_sign_in(page)
+    page.get_by_role("link", name="Staff").click()
+    account = page.get_by_role("combobox", name="Account")
+    account.press_sequentially("cme-1", delay=30)
+    options = page.get_by_role("listbox", name="Accounts matching what you typed").get_by_role("option")
+    expect(options).to_have_count(10)  # acme-10 .. acme-19: the name contains the text
+    expect(options.first).to_contain_text("acme-10")
+    expect(account).to_have_attribute("aria-expanded", "true")
+    options.filter(has_text="acme-12").click()
+    expect(account).to_have_value("acme-12")
+    expect(options).to_have_count(0)
+
+    # From the keyboard: the arrow keys walk the options, Enter picks one (and does not send the form).
+    account.fill("")
+    account.press_sequentially("Acme Host", delay=30)  # the display name of acme
+    expect(options).to_have_count(1)
+    account.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(account).to_have_value("acme")
+    page.get_by_label("Pool", exact=True).select_option(label="2001:db8::/32")
+    page.get_by_role("button", name="Allocate").click()
+    expect(page.get_by_text("Allocated 2001:db8::/48 to acme.")).to_be_visible()
+    assert SpaceRequest.objects.count() == 0
+    assert world["account"].allocations.get().prefix == "2001:db8::/48"
+
+
+def test_the_dashboard_searches_sorts_and_pages_in_place(page: Any, world: dict[str, Any], cli_actor: Actor) -> None:
+    expect = sync_api.expect
+    for n in range(60):
+        zone_create(name=f"shop{n:02}.example.net", account=world["account"], actor=cli_actor)
+    sign_in(page, "alice")
+    rows = page.locator("#zones tbody tr")
+    expect(rows).to_have_count(50)
+    expect(page.locator("#zones")).to_contain_text("1\N{EN DASH}50 of 61")
+    page.evaluate("window.notReloaded = true")  # a full page load would forget it
+
+    page.get_by_label("Find a zone").press_sequentially("shop1", delay=30)
+    expect(rows).to_have_count(10)
+    expect(page).to_have_url(re.compile(r"q=shop1"))
+    page.locator("#zones thead").get_by_role("link", name=re.compile(r"^Zone")).click()  # by name, descending
+    expect(rows.first).to_contain_text("shop19.example.net")
+    expect(page).to_have_url(re.compile(r"sort=-name"))
+
+    page.get_by_label("Find a zone").fill("")
+    page.get_by_label("Find a zone").press("Enter")
+    expect(rows).to_have_count(50)
+    page.get_by_role("link", name="Next →").click()
+    expect(rows).to_have_count(11)
+    expect(rows.last).to_contain_text("example.com")  # sort=-name kept: the last of 61 names backwards
+    assert page.evaluate("window.notReloaded") is True
+
+
 def test_the_api_documentation_renders_under_the_content_security_policy(page: Any, transactional_db: None) -> None:
     page.goto("/api/docs/")
     sync_api.expect(page.locator(".swagger-ui .info .title")).to_contain_text("ctrlpanel API")

@@ -31,7 +31,7 @@ def test_a_customer_files_a_request_and_sees_it_pending(customer_client: Client,
 
 
 def test_staff_allocate_the_next_free_block_to_an_account(staff_client: Client, account: Account, pool6: Pool) -> None:
-    data = {"pool": pool6.pk, "account": account.pk, "length": 56, "description": "lab"}
+    data = {"pool": pool6.pk, "account": account.name, "length": 56, "description": "lab"}
     assert staff_client.post("/staff/allocate", data).status_code == 302
     allocation = Allocation.objects.get()
     assert (allocation.prefix, allocation.account, allocation.allocated_by) == ("2001:db8::/56", account, "sam")
@@ -40,7 +40,7 @@ def test_staff_allocate_the_next_free_block_to_an_account(staff_client: Client, 
 def test_a_length_the_pool_does_not_allow_is_refused_with_the_services_reason(
     staff_client: Client, account: Account, pool6: Pool
 ) -> None:
-    response = staff_client.post("/staff/allocate", {"pool": pool6.pk, "account": account.pk, "length": 50})
+    response = staff_client.post("/staff/allocate", {"pool": pool6.pk, "account": account.name, "length": 50})
     assert response.status_code == 400
     assert "/50" in response.content.decode()
     assert not Allocation.objects.exists()
