@@ -64,11 +64,13 @@ def main() -> None:
     _environment(url, args.broker, queue)
     django.setup()
     built: dict[str, Any] = {}
+    if not args.reuse:
+        _create_database(server, name)  # refuses an existing one: only what this run created is dropped below
     try:
         if not args.reuse:
-            built = _build(server, name, url, Shape.at(args.scale))
+            built = _build(url, Shape.at(args.scale))
         if not args.no_measure:
-            _report(_measure(_rows(args.only), url), url, built, args)
+            _report(_measure(_rows(args.only), url), url, built)
     finally:
         _close_connections()
         redis.Redis.from_url(args.broker).delete(queue)
@@ -118,14 +120,18 @@ def _environment(url: str, broker: str, queue: str) -> None:
 # --- building -------------------------------------------------------------------------------------------------------
 
 
-def _build(server: str, name: str, url: str, shape: Shape) -> dict[str, Any]:
-    from django.conf import settings
-    from django.core.management import call_command
-
+def _create_database(server: str, name: str) -> None:
     with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             raise SystemExit(f"the database {name} exists: measure it with --reuse {name}, or drop it first")
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _build(url: str, shape: Shape) -> dict[str, Any]:
+    from django.conf import settings
+    from django.core.management import call_command
+
+    name = url.rsplit("/", 1)[1]
     progress(f"building {name} at scale {shape.scale} (issue 15's provider at 1.0)")
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
@@ -457,7 +463,7 @@ def _measure(rows: list[Row], url: str) -> list[tuple[Row, Measurement]]:
     return results
 
 
-def _report(results: list[tuple[Row, Measurement]], url: str, built: dict[str, Any], args: argparse.Namespace) -> None:
+def _report(results: list[tuple[Row, Measurement]], url: str, built: dict[str, Any]) -> None:
     print(f"\n# Provider scale (issue 15): {_facts(url, built)}\n")
     print(f"Server time in ms, median of {RUNS} after a warm-up; queries of one call; bytes of the response.\n")
     print("| operation | median ms | min-max ms | queries | bytes | target ms | result | issue 15 (before) | note |")
