@@ -24,6 +24,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import psycopg
@@ -118,20 +119,30 @@ def progress(message: str) -> None:
 # --- the load -------------------------------------------------------------------------------------------------------
 
 
+SESSION = ("maintenance_work_mem = '512MB'", "work_mem = '256MB'", "synchronous_commit = off")
+# An exclusion constraint's GiST build costs about ten times a btree's per row (btree_gist keys, no sorted build).
+GIST_WEIGHT = 10
+
+
 def load(url: str, shape: Shape, *, nameservers: list[str], soa: tuple[str, str]) -> float:
     """Fill the migrated, empty database at `url`; return the seconds it took (VACUUM ANALYZE included)."""
     started = time.perf_counter()
     now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     with psycopg.connect(url) as conn, conn.cursor() as cur:
-        for setting in ("maintenance_work_mem = '512MB'", "work_mem = '256MB'", "synchronous_commit = off"):
-            cur.execute(f"SET LOCAL {setting}")
+        _session(cur)
         structures = _structures(cur, BULK_TABLES)
         _timed("drop secondary indexes and constraints", lambda: _drop(cur, structures))
         loader = _Loader(cur, shape, now, nameservers, soa)
         loader.run()
-        _timed("recreate secondary indexes and constraints", lambda: _restore(cur, structures))
+    # Committed: the rebuild runs on more than one connection, and they see committed rows only.
+    _timed("recreate secondary indexes and constraints", lambda: _restore(url, structures, loader.rows))
     _timed("VACUUM ANALYZE", lambda: vacuum_analyze(url))
     return time.perf_counter() - started
+
+
+def _session(cur: psycopg.Cursor[tuple[object, ...]]) -> None:
+    for setting in SESSION:
+        cur.execute(f"SET {setting}")
 
 
 def _timed(label: str, step: Callable[[], object]) -> None:
@@ -174,11 +185,37 @@ def _drop(cur: psycopg.Cursor[tuple[object, ...]], structures: list[Structure]) 
         cur.execute(structure.drop())
 
 
-def _restore(cur: psycopg.Cursor[tuple[object, ...]], structures: list[Structure]) -> None:
+def _restore(url: str, structures: list[Structure], rows: dict[str, int]) -> None:
+    """The tables' own indexes and keys on two connections at once, each table on one of them (two builds on one
+    table would queue for its lock), shared so that both take about as long; then the foreign keys, each of which
+    locks two tables."""
+    lanes = _lanes([s for s in structures if s.kind != "f"], rows)
+    with ThreadPoolExecutor(len(lanes)) as pool:
+        list(pool.map(lambda lane: _create(url, lane), lanes))
+    _create(url, [s for s in structures if s.kind == "f"])
+
+
+def _lanes(structures: list[Structure], rows: dict[str, int], count: int = 2) -> list[list[Structure]]:
+    """Whole tables to each lane, the heaviest first to the lightest lane (weight: rows times structures)."""
+    weights: dict[str, int] = {}
     for structure in structures:
-        started = time.perf_counter()
-        cur.execute(structure.create())
-        progress(f"    {structure.name}: {time.perf_counter() - started:.1f} s")
+        cost = GIST_WEIGHT if structure.kind == "x" else 1
+        weights[structure.table] = weights.get(structure.table, 0) + cost * rows.get(structure.table, 1)
+    lanes: list[tuple[int, list[str]]] = [(0, []) for _ in range(count)]
+    for table in sorted(weights, key=lambda t: -weights[t]):
+        load, tables = min(lanes, key=lambda lane: lane[0])
+        lanes.remove((load, tables))
+        lanes.append((load + weights[table], [*tables, table]))
+    return [[s for s in structures if s.table in tables] for _, tables in lanes if tables]
+
+
+def _create(url: str, structures: list[Structure]) -> None:
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        _session(cur)
+        for structure in structures:
+            started = time.perf_counter()
+            cur.execute(structure.create())
+            progress(f"    {structure.name}: {time.perf_counter() - started:.1f} s")
 
 
 # --- column lists from the schema -----------------------------------------------------------------------------------
@@ -266,10 +303,14 @@ class _Loader:
         soa: tuple[str, str],
     ) -> None:
         self.cur, self.shape, self.nameservers, self.soa = cur, shape, nameservers, soa
+        self.rows: dict[str, int] = {}
         self.now = f"'{now.isoformat()}'::timestamptz"
 
     def literal(self, value: object) -> str:
         return sql.Literal(value).as_string(self.cur.connection)
+
+    def insert(self, table: str, values: dict[str, str], source: str, **options: frozenset[str]) -> None:
+        self.rows[table] = self.rows.get(table, 0) + _insert(self.cur, table, values, source, **options)
 
     def run(self) -> None:
         self.zone_facts()
@@ -320,7 +361,7 @@ class _Loader:
             "ELSE 'Customer ' || a END",
             "created": f"{self.now} - interval '740 days' + a * interval '1 minute'",
         }
-        _insert(self.cur, "panel_account", values, f"SELECT a FROM generate_series(1, {self.shape.accounts}) AS a")
+        self.insert("panel_account", values, f"SELECT a FROM generate_series(1, {self.shape.accounts}) AS a")
 
     def zones(self) -> None:
         mname, rname = (self.literal(v) for v in self.soa)
@@ -341,7 +382,7 @@ class _Loader:
             "api_password": "''",
             "updated": "created",
         }
-        _insert(self.cur, "zones_zone", values, "SELECT *, versions AS version FROM bench_zone")
+        self.insert("zones_zone", values, "SELECT *, versions AS version FROM bench_zone")
 
     def rrsets(self) -> None:
         template = ", ".join(
@@ -355,7 +396,7 @@ class _Loader:
             SELECT p.rrset_first + {TEMPLATE_RRSETS} + h, p.zone_id, 'host' || (h + 1),
                    CASE WHEN h % 3 = 2 THEN 'AAAA' ELSE 'A' END, 300
             FROM bench_zone p CROSS JOIN LATERAL generate_series(0, p.hosts - 1) AS h"""
-        _insert(self.cur, "zones_rrset", _same("id", "zone_id", "name", "type", "ttl"), source)
+        self.insert("zones_rrset", _same("id", "zone_id", "name", "type", "ttl"), source)
 
     def records(self) -> None:
         ns = len(self.nameservers)
@@ -371,7 +412,7 @@ class _Loader:
             CROSS JOIN LATERAL generate_series(0, {count} - 1) AS j
             ORDER BY s.id, j"""
         values = _same("rrset_id", "content", "zone_id")
-        _insert(self.cur, "zones_record", values, source, optional=frozenset({"zone_id"}))
+        self.insert("zones_record", values, source, optional=frozenset({"zone_id"}))
 
     def nameserver_rows(self) -> None:
         secret = base64.b64encode(hashlib.sha256(b"bench/scale.py").digest()).decode()
@@ -388,7 +429,7 @@ class _Loader:
             "created": f"{self.now} - interval '800 days'",
         }
         source = "SELECT n AS id, 'hidden-primary-' || n AS name, 5300 + n AS port FROM generate_series(1, 2) AS n"
-        _insert(self.cur, "zones_nameserver", values, source)
+        self.insert("zones_nameserver", values, source)
 
     def changes(self) -> None:
         # Change sets spread from the zone's creation to two days ago; a behind zone's last `lag` ones are minutes old
@@ -419,7 +460,7 @@ class _Loader:
             "client_address": "CASE WHEN interface = 'cli' THEN NULL "
             "ELSE ('198.51.100.' || (1 + (zone_id + version) % 254))::inet END",
         }
-        _insert(self.cur, "zones_change", values, source)
+        self.insert("zones_change", values, source)
 
     def syncs(self) -> None:
         # The second server lags `lag` versions on the behind zones; a failing one has tried and failed since.
@@ -438,7 +479,7 @@ class _Loader:
             "last_success": "confirmed + interval '2 s'",
             "next_attempt": "CASE WHEN failing THEN tried + least(power(2, tries) * 30, 3600) * interval '1 s' END",
         }
-        _insert(self.cur, "zones_zonesync", values, source)
+        self.insert("zones_zonesync", values, source)
 
     def zone_totals(self) -> None:
         """Each zone's serial and update time from its last change, and its record count from its records."""
@@ -460,6 +501,7 @@ class _Loader:
             self._pool(pool_id, prefix, taken)
             rows.extend(taken)
         _copy(self.cur, "ipam_allocation", ALLOCATION_COLUMNS, rows)
+        self.rows["ipam_allocation"] = len(rows)
         progress(f"  ipam pools, free blocks and allocations: {time.perf_counter() - started:.1f} s")
 
     def _pool(self, pool_id: int, prefix: str, taken: list[tuple[object, ...]]) -> None:
@@ -487,10 +529,10 @@ class _Loader:
             "created": f"{self.now} - interval '800 days'",
             "updated": self.now,
         }
-        _insert(self.cur, "ipam_pool", values, "SELECT 1")
+        self.insert("ipam_pool", values, "SELECT 1")
         blocks = ", ".join(f"({self.literal(piece.key)}, {piece.length})" for piece in free)
         source = f"SELECT * FROM (VALUES {blocks}) AS f(start, length)"
-        _insert(self.cur, "ipam_freeblock", {**_same("start", "length"), "pool_id": str(pool_id)}, source)
+        self.insert("ipam_freeblock", {**_same("start", "length"), "pool_id": str(pool_id)}, source)
 
     def _allocation_rows(self, pool_id: int, prefix: str) -> Iterator[tuple[object, ...]]:
         """First-fit from the bottom: allocation i of the pool is its i-th block. Every (all pools) `step`-th
