@@ -42,7 +42,7 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.harness import ROOT, manage, start_gunicorn, stop
-from bench.scale_load import BIG_ACCOUNT, BIG_ZONE, BULK_TABLES, SPACE_ACCOUNT, Shape, load, progress
+from bench.scale_load import BIG_ACCOUNT, BIG_ZONE, BULK_TABLES, HISTORY_ZONE_ID, SPACE_ACCOUNT, Shape, load, progress
 
 CUSTOMER_USER = "bigcorp-admin"  # member of bigcorp, the account of 5,000 zones
 SPACE_USER = "spacecorp-admin"  # member of spacecorp, the account of ~100 allocations
@@ -70,7 +70,7 @@ def main() -> None:
         if not args.reuse:
             built = _build(url, Shape.at(args.scale))
         if not args.no_measure:
-            _report(_measure(_rows(args.only), url), url, built)
+            _report(_measure(_rows(args.only)), url, built)
     finally:
         _close_connections()
         redis.Redis.from_url(args.broker).delete(queue)
@@ -160,7 +160,7 @@ def _provision() -> None:
         member = Account.objects.get(name=account) if account else None
         password = secrets.token_urlsafe(16)
         user_create(username=username, password=password, account=member, is_staff=account is None, actor=actor)
-    zone_set_api_password(zone=Zone.objects.get(pk=2), password=LEGACY_PASSWORD, actor=actor)
+    zone_set_api_password(zone=Zone.objects.get(pk=HISTORY_ZONE_ID), password=LEGACY_PASSWORD, actor=actor)
 
 
 def _close_connections() -> None:
@@ -193,7 +193,6 @@ class Measurement:
 class Bench:
     """What the rows need, looked up once in the loaded database."""
 
-    url: str
     clients: dict[str, Any]
     big_zone: Any
     legacy_zone: Any
@@ -420,7 +419,7 @@ def _rows(only: str | None) -> list[Row]:
 # --- measuring and printing -----------------------------------------------------------------------------------------
 
 
-def _bench(url: str) -> Bench:
+def _bench() -> Bench:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
@@ -440,7 +439,6 @@ def _bench(url: str) -> Bench:
     held = Allocation.objects.filter(pool=pools[1], status="active").order_by("start")[100]
     block = Block(6, int(held.start, 16), held.length)
     return Bench(
-        url=url,
         clients=clients,
         big_zone=big_zone,
         legacy_zone=Zone.objects.exclude(api_password="").order_by("pk").first(),
@@ -451,8 +449,8 @@ def _bench(url: str) -> Bench:
     )
 
 
-def _measure(rows: list[Row], url: str) -> list[tuple[Row, Measurement]]:
-    bench = _bench(url)
+def _measure(rows: list[Row]) -> list[tuple[Row, Measurement]]:
+    bench = _bench()
     results = []
     try:
         for row in rows:

@@ -47,7 +47,9 @@ BULK_TABLES = (
 )
 BIG_ACCOUNT = "bigcorp"
 SPACE_ACCOUNT = "spacecorp"
-BIG_ZONE = "bigzone.com"
+BIG_ZONE = "bigzone.com"  # zone id 1
+# The zone with a long journal, and the legacy API password bench/scale.py sets: a zone of bigcorp's.
+HISTORY_ZONE_ID = 2
 # Every 50th zone is behind on the second nameserver; every 200th of all zones (a quarter of those) is failing there.
 BEHIND_EVERY = 50
 FAILING_EVERY = 200
@@ -340,7 +342,8 @@ class _Loader:
                      CASE WHEN z = 1 THEN '{BIG_ZONE}'
                           ELSE ({_WORDS})[1 + z % 10] || '-' || z || '.' || ({_TLDS})[1 + (z / 10) % 10] END AS name,
                      CASE WHEN z = 1 THEN {s.big_zone_rrsets - TEMPLATE_RRSETS} ELSE 4 + (z * 7) % 11 END AS hosts,
-                     CASE WHEN z = 1 THEN {s.big_zone_versions} WHEN z = 2 THEN {s.history_zone_versions}
+                     CASE WHEN z = 1 THEN {s.big_zone_versions}
+                          WHEN z = {HISTORY_ZONE_ID} THEN {s.history_zone_versions}
                           WHEN z % {BEHIND_EVERY} = 0 THEN 4 + (z * 13) % 16
                           ELSE 1 + (z * 13) % 19 END AS versions,
                      CASE WHEN z % {BEHIND_EVERY} = 0 THEN 1 + (z / {BEHIND_EVERY}) % 3 ELSE 0 END AS lag,
