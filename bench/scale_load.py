@@ -293,6 +293,13 @@ _TLDS = "ARRAY['com', 'net', 'org', 'de', 'nl', 'eu', 'io', 'co.uk', 'fr', 'ch']
 _INTERFACES = "ARRAY['panel', 'api', 'legacy', 'dyndns', 'cli']"
 
 
+def _hashed(column: str, factor: int) -> str:
+    """0-9 from the zone number by a multiplicative hash: a name's word and TLD must not follow the zone number,
+    or the zones behind (every 50th) would all share one word and sit together in name order, which makes a scan in
+    name order for the first 100 behind read 60% of the zones instead of 5%."""
+    return f"(({column}::bigint * {factor}) >> 16) % 10"
+
+
 class _Loader:
     """The INSERT ... SELECT statements of one load, in dependency order, over a temporary table of zone facts."""
 
@@ -340,7 +347,8 @@ class _Loader:
                      CASE WHEN z <= {s.big_account_zones} THEN 1
                           ELSE 2 + (z - {s.big_account_zones} - 1) % ({s.accounts} - 1) END AS account_id,
                      CASE WHEN z = 1 THEN '{BIG_ZONE}'
-                          ELSE ({_WORDS})[1 + z % 10] || '-' || z || '.' || ({_TLDS})[1 + (z / 10) % 10] END AS name,
+                          ELSE ({_WORDS})[1 + {_hashed("z", 2654435761)}] || '-' || z || '.'
+                               || ({_TLDS})[1 + {_hashed("z", 2246822519)}] END AS name,
                      CASE WHEN z = 1 THEN {s.big_zone_rrsets - TEMPLATE_RRSETS} ELSE 4 + (z * 7) % 11 END AS hosts,
                      CASE WHEN z = 1 THEN {s.big_zone_versions}
                           WHEN z = {HISTORY_ZONE_ID} THEN {s.history_zone_versions}
