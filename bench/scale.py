@@ -73,7 +73,7 @@ def main() -> None:
             _report(_measure(_rows(args.only)), url, built)
     finally:
         _close_connections()
-        redis.Redis.from_url(args.broker).delete(queue)
+        _purge(args.broker, queue)
         if not args.reuse and not args.keep:
             _drop_database(server, name)
 
@@ -161,6 +161,11 @@ def _provision() -> None:
         password = secrets.token_urlsafe(16)
         user_create(username=username, password=password, account=member, is_staff=account is None, actor=actor)
     zone_set_api_password(zone=Zone.objects.get(pk=HISTORY_ZONE_ID), password=LEGACY_PASSWORD, actor=actor)
+
+
+def _purge(broker: str, queue: str) -> None:
+    """This run's queue and the exchange bindings kombu keeps beside it (the exchange is named after the queue)."""
+    redis.Redis.from_url(broker).delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
 
 def _close_connections() -> None:
