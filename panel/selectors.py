@@ -15,7 +15,14 @@ from accounts.models import Account, ApiKey
 from ipam.models import Allocation, Status
 from zones import records
 from zones.models import Change, Record, RRset, Zone
-from zones.push.selectors import SyncState, zone_state_of, zones_with_sync_counts
+from zones.push.selectors import (
+    NameserverSummary,
+    SyncState,
+    SyncStatus,
+    sync_overview,
+    zone_state_of,
+    zones_with_sync_counts,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -287,3 +294,29 @@ CHANGES_PER_PAGE = 20
 def changes_page(*, zone: Zone, page: Any = 1) -> Page[Change]:
     changes = Change.objects.filter(zone=zone).select_related("user").order_by("-version")
     return Paginator(changes, CHANGES_PER_PAGE).get_page(page)
+
+
+# --- the staff nameserver page -------------------------------------------------------------------------------------
+
+SYNC_ROWS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """What a Paginator needs of rows read elsewhere: how many there are."""
+
+    total: int
+
+    def count(self) -> int:
+        return self.total
+
+
+def sync_overview_page(*, page: Any = 1) -> tuple[list[NameserverSummary], Page[SyncStatus]]:
+    """Every nameserver's summary and one page of the servers behind on a zone, ordered by zone then server, from one
+    pass over the zones (zones/push/selectors.py, sync_overview). A page past the end is the last, as get_page does."""
+    number = int(page) if str(page).isdigit() and int(page) > 0 else 1
+    overview = sync_overview(offset=(number - 1) * SYNC_ROWS_PER_PAGE, limit=SYNC_ROWS_PER_PAGE)
+    paginator: Paginator[SyncStatus] = Paginator(_Counted(overview.behind), SYNC_ROWS_PER_PAGE)  # type: ignore[arg-type]
+    if number > paginator.num_pages:
+        return sync_overview_page(page=paginator.num_pages)
+    return overview.summaries, Page(overview.window, number, paginator)

@@ -134,9 +134,9 @@ def _big_zone(zone: Zone, actor: Actor, count: int) -> None:
 # Queries per page, whatever the zone's size: session and user (2), the page's reads, and the session's renewal (3:
 # SESSION_SAVE_EVERY_REQUEST makes the timeout an idle timeout).
 BIG_ZONE_PAGES = {
-    "/zones/example.com": 13,
-    "/zones/example.com?q=host99&type=A&sort=-ttl": 13,
-    "/zones/example.com?page=150": 13,
+    "/zones/example.com": 11,
+    "/zones/example.com?q=host99&type=A&sort=-ttl": 11,
+    "/zones/example.com?page=150": 11,
     "/zones/example.com/history": 8,
     "/": 10,  # a page of zones: their count, the page with its last changes and states (tests/panel/test_dashboard.py)
 }
