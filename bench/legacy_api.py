@@ -118,7 +118,7 @@ def fill_zone(url: str, size: int) -> None:
         )
         conn.execute("DELETE FROM zones_rrset WHERE zone_id = %s AND name LIKE 'fill%%'", [zone_id])
         existing = conn.execute(
-            "SELECT count(*) FROM zones_record r JOIN zones_rrset s ON r.rrset_id = s.id WHERE s.zone_id = %s",
+            "SELECT count(*) FROM zones_record WHERE zone_id = %s",
             [zone_id],
         ).fetchone()[0]  # type: ignore[index]
         wanted = max(0, size - existing)
@@ -129,8 +129,8 @@ def fill_zone(url: str, size: int) -> None:
                 [zone_id, wanted],
             )
             cur.execute(
-                "INSERT INTO zones_record (rrset_id, content) "
-                "SELECT id, '10.' || (id / 65536 %% 256) || '.' || (id / 256 %% 256) || '.' || (id %% 256) "
+                "INSERT INTO zones_record (zone_id, rrset_id, content) "
+                "SELECT zone_id, id, '10.' || (id / 65536 %% 256) || '.' || (id / 256 %% 256) || '.' || (id %% 256) "
                 "FROM zones_rrset WHERE zone_id = %s AND name LIKE 'fill%%'",
                 [zone_id],
             )

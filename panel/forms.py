@@ -289,6 +289,12 @@ class AccountListForm(StrictQueryForm):
     page = forms.CharField(required=False)
 
 
+class PageForm(StrictQueryForm):
+    """A page that takes nothing but its page number (which falls back as every pager's does)."""
+
+    page = forms.CharField(required=False)
+
+
 class AccountPickForm(StrictQueryForm):
     """What was typed in an account picker (the field is `account` in every form that has one)."""
 

@@ -15,7 +15,14 @@ from accounts.models import Account, ApiKey
 from ipam.models import Allocation, Status
 from zones import records
 from zones.models import Change, Record, RRset, Zone
-from zones.push.selectors import SyncState, zone_state_of, zones_with_sync_counts
+from zones.push.selectors import (
+    NameserverSummary,
+    SyncState,
+    SyncStatus,
+    sync_overview,
+    zone_state_of,
+    zones_with_sync_counts,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -193,29 +200,29 @@ def rrsets_page(*, zone: Zone, query: str = "", rdtype: str = "", sort: str = "n
     rrsets = RRset.objects.filter(zone=zone)
     if query:
         text = query.strip()
-        # A subquery rather than a join: a join needs DISTINCT over the whole zone, which costs more than the page.
-        matching = Record.objects.filter(rrset__zone=zone, content__icontains=text).values("rrset_id")
+        # A subquery rather than a join: a join needs DISTINCT over the whole zone, which costs more than the page. The
+        # records are those of the zone's index (Record.zone), so a search costs what the zone holds, not the table.
+        matching = Record.objects.filter(zone=zone, content__icontains=text).values("rrset_id")
         rrsets = rrsets.filter(Q(name__contains=text.lower()) | Q(id__in=matching))
     if rdtype:
         rrsets = rrsets.filter(type=rdtype.upper())
     rrsets = rrsets.order_by(*SORTS.get(sort, SORTS["name"]))
     paginator = Paginator(rrsets.values_list("id", "name", "type", "ttl"), RRSETS_PER_PAGE)
     result = paginator.get_page(page)
-    return Page(_with_records(list(result.object_list)), result.number, paginator)  # type: ignore[arg-type]
+    return Page(_with_records(zone, list(result.object_list)), result.number, paginator)  # type: ignore[arg-type]
 
 
-def _with_records(rows: list[tuple[int, str, str, int]]) -> list[RRsetRow]:
+def _with_records(zone: Zone, rows: list[tuple[int, str, str, int]]) -> list[RRsetRow]:
     contents: dict[int, list[str]] = {}
-    for rrset_id, content in Record.objects.filter(rrset_id__in=[r[0] for r in rows]).values_list(
-        "rrset_id", "content"
-    ):
+    records = Record.objects.filter(zone=zone, rrset_id__in=[r[0] for r in rows])
+    for rrset_id, content in records.values_list("rrset_id", "content"):
         contents.setdefault(rrset_id, []).append(content)
     return [RRsetRow(name, rdtype, ttl, sorted(contents.get(pk, []))) for pk, name, rdtype, ttl in rows]
 
 
 def rrset_row(*, zone: Zone, name: str, rdtype: str) -> RRsetRow | None:
     rows = list(RRset.objects.filter(zone=zone, name=name, type=rdtype).values_list("id", "name", "type", "ttl"))
-    return _with_records(rows)[0] if rows else None
+    return _with_records(zone, rows)[0] if rows else None
 
 
 def zone_types(*, zone: Zone) -> list[str]:
@@ -287,3 +294,29 @@ CHANGES_PER_PAGE = 20
 def changes_page(*, zone: Zone, page: Any = 1) -> Page[Change]:
     changes = Change.objects.filter(zone=zone).select_related("user").order_by("-version")
     return Paginator(changes, CHANGES_PER_PAGE).get_page(page)
+
+
+# --- the staff nameserver page -------------------------------------------------------------------------------------
+
+SYNC_ROWS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """What a Paginator needs of rows read elsewhere: how many there are."""
+
+    total: int
+
+    def count(self) -> int:
+        return self.total
+
+
+def sync_overview_page(*, page: Any = 1) -> tuple[list[NameserverSummary], Page[SyncStatus]]:
+    """Every nameserver's summary and one page of the servers behind on a zone, ordered by zone then server, from one
+    pass over the zones (zones/push/selectors.py, sync_overview). A page past the end is the last, as get_page does."""
+    number = int(page) if str(page).isdigit() and int(page) > 0 else 1
+    overview = sync_overview(offset=(number - 1) * SYNC_ROWS_PER_PAGE, limit=SYNC_ROWS_PER_PAGE)
+    paginator: Paginator[SyncStatus] = Paginator(_Counted(overview.behind), SYNC_ROWS_PER_PAGE)  # type: ignore[arg-type]
+    if number > paginator.num_pages:
+        return sync_overview_page(page=paginator.num_pages)
+    return overview.summaries, Page(overview.window, number, paginator)

@@ -31,8 +31,9 @@ from accounts.actors import Actor
 from accounts.models import Account
 from accounts.services import account_create
 from zones import services as zone_services
-from zones.models import Record, Zone
+from zones.models import Zone
 from zones.push.services import CatalogHooks
+from zones.selectors import records_of
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +163,7 @@ def _target(zone_name: str) -> str:
 
 def _members(catalog: Zone, where: Q) -> dict[str, str]:
     """Member owner -> the zone it names, of the catalog's member records matching `where`."""
-    rows = Record.objects.filter(rrset__zone=catalog, rrset__type="PTR", rrset__name__endswith=f".{MEMBERS}")
+    rows = records_of(catalog).filter(rrset__type="PTR", rrset__name__endswith=f".{MEMBERS}")
     return dict(rows.filter(where).values_list("rrset__name", "content"))
 
 

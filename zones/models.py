@@ -69,6 +69,10 @@ class RRset(models.Model):
 
 
 class Record(models.Model):
+    # The RRset's zone, denormalised: the records of one zone are read through this column's index, not by joining
+    # the whole table to the zone's RRsets (a hash join over millions of rows). zone_apply fills it from the RRset; on
+    # PostgreSQL a composite foreign key (migration 0013) refuses any other value.
+    zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="records")
     rrset = models.ForeignKey(RRset, on_delete=models.CASCADE, related_name="records")
     content = models.CharField(max_length=2048, help_text="Canonical presentation form (dnspython).")
 

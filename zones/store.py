@@ -123,12 +123,13 @@ def zone_write(zone_id: int, difference: Difference, journal: Statement) -> list
             cursor.executemany("UPDATE zones_rrset SET ttl = %s WHERE id = %s", [(t, i) for i, t in difference.retimed])
         created = _sqlite_rrsets_insert(cursor, zone_id, difference.new_rrsets)
         records = [
-            (rrset_id or created[(name, rdtype)], content) for rrset_id, name, rdtype, content in difference.new_records
+            (zone_id, rrset_id or created[(name, rdtype)], content)
+            for rrset_id, name, rdtype, content in difference.new_records
         ]
-        for chunk in _chunks(records, SQLITE_PARAMETERS // 2):
-            values = ", ".join(["(%s, %s)"] * len(chunk))
+        for chunk in _chunks(records, SQLITE_PARAMETERS // 3):
+            values = ", ".join(["(%s, %s, %s)"] * len(chunk))
             cursor.execute(
-                f"INSERT INTO zones_record (rrset_id, content) VALUES {values}",  # noqa: S608
+                f"INSERT INTO zones_record (zone_id, rrset_id, content) VALUES {values}",  # noqa: S608
                 [value for row in chunk for value in row],
             )
         cursor.execute(*_zone_advance(zone_id, difference))
@@ -219,8 +220,9 @@ def _postgres_insertions(zone_id: int, difference: Difference) -> list[Clause]:
         parts.append(
             (
                 "new_records",
-                f"INSERT INTO zones_record (rrset_id, content) SELECT {rrset_id}, v.content FROM {source}{join}",  # noqa: S608
-                [list(rrset_ids), list(names), list(types), list(contents)],
+                "INSERT INTO zones_record (zone_id, rrset_id, content)"  # noqa: S608
+                f" SELECT %s, {rrset_id}, v.content FROM {source}{join}",
+                [zone_id, list(rrset_ids), list(names), list(types), list(contents)],
             )
         )
     return parts

@@ -21,7 +21,6 @@ from panel import forms
 from panel import selectors as panel_selectors
 from panel.views.common import actor_of, page, staff_required
 from zones.models import Zone
-from zones.push import selectors as sync_selectors
 
 # --- customers ----------------------------------------------------------------------------------------------------
 
@@ -276,15 +275,11 @@ def staff_account_pick(request: HttpRequest) -> HttpResponse:
     return render(request, "panel/staff/_account_options.html", context)
 
 
-ZONES_BEHIND_SHOWN = 100
-
-
 @staff_required
 def staff_sync(request: HttpRequest) -> HttpResponse:
-    behind = list(sync_selectors.zones_behind().values_list("name", flat=True)[:ZONES_BEHIND_SHOWN])
-    context = {
-        "summaries": sync_selectors.nameserver_summaries(),
-        "statuses": sync_selectors.sync_statuses(zone_names=behind) if behind else [],
-        "pools": Pool.objects.count(),
-    }
+    listing = forms.PageForm(request.GET)
+    if not listing.is_valid():
+        return page(request, "panel/staff/sync.html", {"listing": listing}, status=400)
+    summaries, behind = panel_selectors.sync_overview_page(page=listing.cleaned_data["page"] or 1)
+    context = {"listing": listing, "summaries": summaries, "page_obj": behind, "pools": Pool.objects.count()}
     return page(request, "panel/staff/sync.html", context)

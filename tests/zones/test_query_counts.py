@@ -78,10 +78,11 @@ def test_a_large_import_sized_change_set_reads_and_writes_in_bulk(
     zone: Zone, apply: Apply, django_assert_max_num_queries
 ):
     # PostgreSQL takes every name and row in arrays; SQLite has no arrays and a bound-parameter limit: 2000 names are
-    # read 899 at a time (3 reads), 2000 RRsets of 4 columns inserted 225 at a time (9), their records of 2 columns
-    # 450 at a time (5), 2000 records and RRsets deleted 900 at a time (3 each). Batching, not a query per change.
+    # read 899 at a time (3 reads), 2000 RRsets of 4 columns inserted 225 at a time (9), their records of 3 columns
+    # (zone, RRset, data) 300 at a time (7), 2000 records and RRsets deleted 900 at a time (3 each). Batching, not a
+    # query per change.
     assert store.SQLITE_PARAMETERS == 900
-    with django_assert_max_num_queries(queries(postgresql=4, sqlite=8 + (3 - 1) + (9 - 1) + (5 - 1))):
+    with django_assert_max_num_queries(queries(postgresql=4, sqlite=8 + (3 - 1) + (9 - 1) + (7 - 1))):
         assert apply(*(Add(f"h{i}", "A", "10.0.0.1") for i in range(2000))).ok
     with django_assert_max_num_queries(queries(postgresql=4, sqlite=8 + (3 - 1) + 2 * (3 - 1))):
         assert apply(*(Replace(f"h{i}", "A", ()) for i in range(2000))).ok

@@ -11,9 +11,9 @@ from zones import records
 from zones.api import codec
 from zones.api.codec import ApiRecord
 from zones.api.selection import Selection
-from zones.models import Record, Zone
+from zones.models import Zone
 from zones.records import RecordError
-from zones.selectors import RRsets, RRsetView, rrsets_from_rows, rrsets_matching
+from zones.selectors import RRsets, RRsetView, records_at, rrsets_from_rows, rrsets_matching
 
 
 def zones_for_key(key: ApiKey) -> list[str]:
@@ -44,11 +44,10 @@ def rrsets_selected(*, zone: Zone, key: ApiKey, selection: Selection) -> RRsets:
     them: the caller's part), in one query."""
     if not selection.clauses:
         return {}
-    rows = Record.objects.filter(rrset__zone=zone)
     hosts = {clause.host for clause in selection.clauses}
     types = {clause.rdtype for clause in selection.clauses}
-    if None not in hosts:
-        rows = rows.filter(rrset__name__in=hosts)
+    named = {host for host in hosts if host is not None}
+    rows = records_at(zone, None if None in hosts else named)
     if None not in types:
         rows = rows.filter(rrset__type__in=types)
     return {

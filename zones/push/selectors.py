@@ -18,16 +18,22 @@ none is enabled (its changes wait until one is). Every reader takes a fixed numb
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+import itertools
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
-from django.db.models import F, Func, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import F, Func, OuterRef, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
-from zones.models import Change, Nameserver, Zone, ZoneSync
+from zones.models import Nameserver, Zone, ZoneSync
 
 
 class SyncState(enum.StrEnum):
@@ -99,20 +105,73 @@ def zone_current(*, zone: Zone) -> bool:
     return zone_state(zone=zone) in (SyncState.IN_SYNC, SyncState.NO_NAMESERVER)
 
 
+# --- zone and server pairs, in SQL --------------------------------------------------------------------------------
+# The rule in SQL: the (zone, enabled nameserver) pairs without a sync row at the zone's version. A pair without any
+# row is behind as surely as one with an older version, so the pairs come from the zones and the servers, not from the
+# rows: a cross join, which Django does not have, hence SQL (the same statements run on PostgreSQL and SQLite). As an
+# anti-join its few rows are estimated well, so the plans built on it stay small however many zones there are. The
+# sweeper also counts a server still in its backoff after a failure as settled (`settled`).
+def _lagging(*, settled: str = "", where: str = "") -> str:
+    return f"""
+        SELECT z.id AS zone_id, z.name AS zone, z.version AS zone_version, n.id AS nameserver_id, n.name AS nameserver
+        FROM zones_zone z JOIN zones_nameserver n ON n.enabled
+        WHERE NOT EXISTS (
+            SELECT 1 FROM zones_zonesync c
+            WHERE c.zone_id = z.id AND c.nameserver_id = n.id AND (c.version = z.version{settled})
+        ){where}
+    """  # noqa: S608 (the SQL's own constants: values go as parameters)
+
+
+# Since when a change has been pending on a pair (p) with its sync row's version (`version`): when the oldest change
+# the server lacks was committed, one probe of the journal's (zone, version) index per pair not current (none for a
+# server ahead of the zone: it lacks no change the journal knows of).
+def _pending_since(version: str) -> str:
+    return f"""CASE WHEN {version} = p.zone_version THEN NULL ELSE (
+        SELECT c.created FROM zones_change c WHERE c.zone_id = p.zone_id AND c.version > COALESCE({version}, 0)
+        ORDER BY c.version LIMIT 1
+    ) END"""  # noqa: S608 (constant SQL)
+
+
+# Each pair with its sync row, if any. The pairs are computed first (MATERIALIZED): otherwise the planner may walk every
+# zone in name order looking for the few that lag.
+_STATUSES = f"""
+    WITH pairs AS MATERIALIZED ({{pairs}})
+    SELECT p.zone, p.zone_version, p.nameserver, s.version, s.attempts, s.last_error, s.last_success,
+        {_pending_since("s.version")}
+    FROM pairs p LEFT JOIN zones_zonesync s ON s.zone_id = p.zone_id AND s.nameserver_id = p.nameserver_id
+    ORDER BY p.zone, p.nameserver
+"""  # noqa: S608 (constant SQL)
+_ALL_PAIRS = """
+    SELECT z.id AS zone_id, z.name AS zone, z.version AS zone_version, n.id AS nameserver_id, n.name AS nameserver
+    FROM zones_zone z JOIN zones_nameserver n ON n.enabled WHERE 1 = 1{where}
+"""
+# Rows per fetch of a streamed listing: memory stays flat however many zones there are.
+FETCH = 2000
+
+
+def _rows(sql: str, params: Sequence[Any], *, stream: bool = False) -> Iterator[tuple[Any, ...]]:
+    """The rows of one statement. `stream`: through a server-side cursor on PostgreSQL, as QuerySet.iterator reads,
+    so that a listing of every zone is never held in memory whole (on either side of the connection's client)."""
+    chunked = stream and not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+    with connection.chunked_cursor() if chunked else connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(FETCH):
+            yield from rows
+
+
 def zones_behind() -> QuerySet[Zone]:
     """Zones some enabled nameserver has not confirmed at their current version (pending or failing)."""
-    return zones_with_sync_counts(Zone.objects.all()).filter(Q(sync_current__lt=F("sync_servers")))
+    lagging = f"SELECT zone_id FROM ({_lagging()}) p"  # noqa: S608 (constant SQL)
+    return Zone.objects.filter(pk__in=RawSQL(lagging, ()))  # noqa: S611 (constant SQL)
 
 
 def zones_due(*, now: datetime | None = None) -> list[int]:
     """The sweeper's selection: ids of zones_behind, less those whose every lagging server is still in its backoff
-    after a failure (ZoneSync.next_attempt after `now`)."""
-    now = now or timezone.now()
-    settled = ZoneSync.objects.filter(zone=OuterRef("pk"), nameserver__enabled=True).filter(
-        Q(version=OuterRef("version")) | Q(next_attempt__gt=now)
-    )
-    due = zones_behind().annotate(sync_settled=_count(settled)).filter(sync_settled__lt=F("sync_servers"))
-    return list(due.order_by("pk").values_list("pk", flat=True))
+    after a failure (ZoneSync.next_attempt after `now`). One query, one pass over the zones and their sync rows."""
+    when = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    settled = _lagging(settled=" OR c.next_attempt > %s")
+    sql = f"SELECT DISTINCT zone_id FROM ({settled}) p ORDER BY zone_id"  # noqa: S608 (constant SQL)
+    return [row[0] for row in _rows(sql, [when])]
 
 
 # --- one row per zone and server --------------------------------------------------------------------------------------
@@ -135,35 +194,74 @@ class SyncStatus:
 
 def sync_statuses(*, zone_names: Sequence[str] | None = None) -> list[SyncStatus]:
     """One row per zone (those named; all when None or empty) and enabled nameserver, ordered by zone then
-    nameserver; three queries however many zones."""
-    zones = Zone.objects.all() if not zone_names else Zone.objects.filter(name__in=zone_names)
-    first_change = Change.objects.filter(zone=OuterRef("pk"), version__gt=0).order_by("version")
-    zones = zones.annotate(first_change=Subquery(first_change.values("created")[:1])).order_by("name")
-    nameservers = list(Nameserver.objects.filter(enabled=True))
-    lacked = Change.objects.filter(zone=OuterRef("zone_id"), version__gt=OuterRef("version")).order_by("version")
-    rows = ZoneSync.objects.filter(zone__in=zones.values("pk"), nameserver__enabled=True).annotate(
-        pending_since=Subquery(lacked.values("created")[:1])
-    )
-    syncs = {(s.zone_id, s.nameserver_id): s for s in rows}
-    return [_status(zone, ns, syncs.get((zone.pk, ns.pk))) for zone in zones for ns in nameservers]
+    nameserver; one query however many zones. For every zone, sync_statuses_streamed keeps memory flat."""
+    return list(sync_statuses_streamed(zone_names=zone_names))
 
 
-def _status(zone: Zone, nameserver: Nameserver, sync: ZoneSync | None) -> SyncStatus:
-    version = sync.version if sync else 0
-    attempts = sync.attempts if sync else 0
-    state = _server_state(current=version == zone.version, attempts=attempts)
-    since: datetime | None = getattr(sync, "pending_since", None) if sync else getattr(zone, "first_change", None)
+def sync_statuses_streamed(*, zone_names: Sequence[str] | None = None, behind: bool = False) -> Iterator[SyncStatus]:
+    """sync_statuses as it is read, row by row (`behind`: only the servers not current on a zone); one query, streamed
+    through a server-side cursor."""
+    where, params = "", list[Any]()
+    if zone_names:
+        where, params = f" AND z.name IN ({', '.join(['%s'] * len(zone_names))})", list(zone_names)
+    pairs = _lagging(where=where) if behind else _ALL_PAIRS.format(where=where)
+    return (_status(row) for row in _rows(_STATUSES.format(pairs=pairs), params, stream=True))
+
+
+def _status(row: tuple[Any, ...]) -> SyncStatus:
+    zone, zone_version, nameserver, version, attempts, last_error, last_success, pending_since = row
+    version, attempts = version or 0, attempts or 0  # no sync row: nothing confirmed, nothing attempted
+    state = _server_state(current=version == zone_version, attempts=attempts)
     return SyncStatus(
-        zone=zone.name,
-        nameserver=nameserver.name,
+        zone=zone,
+        nameserver=nameserver,
         state=state,
         version=version,
-        zone_version=zone.version,
-        pending_since=since if state != SyncState.IN_SYNC else None,
-        last_error=sync.last_error if sync and state != SyncState.IN_SYNC else "",
+        zone_version=zone_version,
+        pending_since=_aware(pending_since) if state != SyncState.IN_SYNC else None,
+        last_error=(last_error or "") if state != SyncState.IN_SYNC else "",
         attempts=attempts,
-        last_success=sync.last_success if sync else None,
+        last_success=_aware(last_success),
     )
+
+
+def _aware(value: object) -> datetime | None:
+    """A timestamp as a raw cursor returns it: a datetime from PostgreSQL, the text Django stored (UTC) from SQLite."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = parse_datetime(str(value))
+    return parsed if parsed is None or timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
+
+
+class SyncReport:
+    """zones_status's report: one row per zone and enabled nameserver (`behind`: only the servers not current on a
+    zone), streamed; then how many zones are in each state, tallied as the rows go by (a zone a `behind` listing
+    leaves out is in sync). Three queries however many zones, and memory that does not grow with them."""
+
+    def __init__(self, *, zone_names: Sequence[str] | None = None, behind: bool = False) -> None:
+        self._names, self._behind = zone_names, behind
+        self._zones: Counter[SyncState] = Counter()
+
+    def rows(self) -> Iterator[SyncStatus]:
+        statuses = sync_statuses_streamed(zone_names=self._names, behind=self._behind)
+        for _, of_zone in itertools.groupby(statuses, key=attrgetter("zone")):
+            states = set()
+            for status in of_zone:
+                states.add(status.state)
+                yield status
+            if SyncState.FAILING in states:
+                self._zones[SyncState.FAILING] += 1
+            elif states != {SyncState.IN_SYNC}:
+                self._zones[SyncState.PENDING] += 1
+
+    def zone_states(self) -> Counter[SyncState]:
+        """Zones per state, once rows() has been read to the end."""
+        zones = Zone.objects.filter(name__in=self._names) if self._names else Zone.objects.all()
+        total = zones.count()
+        if not Nameserver.objects.filter(enabled=True).exists():
+            return Counter({SyncState.NO_NAMESERVER: total})
+        behind = self._zones[SyncState.PENDING] + self._zones[SyncState.FAILING]
+        return self._zones + Counter({SyncState.IN_SYNC: total - behind})
 
 
 # --- one row per nameserver -------------------------------------------------------------------------------------------
@@ -185,19 +283,81 @@ class NameserverSummary:
         return 100.0 * self.in_sync / self.zones if self.zones else 100.0
 
 
+# Per enabled server, the pairs not current and how many of them are failing: one pass over the pairs.
+_LAGGING_PER_SERVER = f"""
+    SELECT p.nameserver_id, COUNT(*) AS behind, SUM(CASE WHEN s.attempts > 0 THEN 1 ELSE 0 END) AS failing
+    FROM ({_lagging()}) p LEFT JOIN zones_zonesync s ON s.zone_id = p.zone_id AND s.nameserver_id = p.nameserver_id
+    GROUP BY p.nameserver_id
+"""  # noqa: S608 (constant SQL)
+
+
 def nameserver_summaries() -> list[NameserverSummary]:
     """Every nameserver, enabled first, with how many zones there are, of how many it is current and on how many it
-    is failing; one query however many servers and zones. A disabled server counts nothing (it is listed so that a
-    page can say it is off)."""
-    syncs = ZoneSync.objects.filter(nameserver=OuterRef("pk"), nameserver__enabled=True)
-    current = syncs.filter(version=F("zone__version"))
-    failing = syncs.filter(attempts__gt=0).exclude(version=F("zone__version"))
-    rows = Nameserver.objects.annotate(
-        zone_count=_count(Zone.objects.all()), current_count=_count(current), failing_count=_count(failing)
-    ).order_by("-enabled", "name")
-    return [_summary(ns) for ns in rows]
+    is failing; one query however many servers and zones. What is not current is the few: it is counted, and in sync
+    is the rest. A disabled server counts nothing (it is listed so that a page can say it is off)."""
+    rows = Nameserver.objects.raw(
+        "SELECT ns.*, (SELECT COUNT(*) FROM zones_zone) AS zone_count, "  # noqa: S608 (constant SQL)
+        "COALESCE(b.behind, 0) AS behind_count, COALESCE(b.failing, 0) AS failing_count "
+        f"FROM zones_nameserver ns LEFT JOIN ({_LAGGING_PER_SERVER}) b ON b.nameserver_id = ns.id "
+        "ORDER BY ns.enabled DESC, ns.name"
+    )
+    return [_summary_of_row(ns) for ns in rows]
 
 
-def _summary(row: Any) -> NameserverSummary:
-    zones = row.zone_count if row.enabled else 0  # no zone waits for a disabled server
-    return NameserverSummary(row, zones, row.current_count, row.failing_count)
+def _summary_of_row(row: Any) -> NameserverSummary:
+    return _summary(row, zones=row.zone_count, counts=(row.behind_count, row.failing_count))
+
+
+def _summary(nameserver: Nameserver, *, zones: int, counts: tuple[int, int]) -> NameserverSummary:
+    """A server's summary from how many zones there are and (of them, behind on it, failing on it)."""
+    if not nameserver.enabled:
+        return NameserverSummary(nameserver, 0, 0, 0)  # no zone waits for a disabled server
+    behind, failing = counts
+    return NameserverSummary(nameserver, zones, zones - behind, failing)
+
+
+# --- the staff overview: both of the above in one pass ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyncOverview:
+    summaries: list[NameserverSummary]
+    behind: int  # (zone, enabled server) pairs not in sync
+    window: list[SyncStatus]  # those asked for, ordered by zone then server
+
+
+# The servers behind on a zone, numbered in (zone, server) order and counted per server by window functions; returned:
+# the window asked for, and each server's first row, which carries its counts.
+_OVERVIEW = f"""
+    WITH pairs AS MATERIALIZED ({_lagging()}),
+    counted AS (
+        SELECT p.zone_id, p.zone, p.zone_version, p.nameserver_id, p.nameserver,
+            s.version, s.attempts, s.last_error, s.last_success,
+            ROW_NUMBER() OVER (ORDER BY p.zone, p.nameserver) AS number,
+            ROW_NUMBER() OVER (PARTITION BY p.nameserver_id ORDER BY p.zone) AS of_server,
+            COUNT(*) OVER (PARTITION BY p.nameserver_id) AS behind,
+            SUM(CASE WHEN s.attempts > 0 THEN 1 ELSE 0 END) OVER (PARTITION BY p.nameserver_id) AS failing
+        FROM pairs p LEFT JOIN zones_zonesync s ON s.zone_id = p.zone_id AND s.nameserver_id = p.nameserver_id
+    )
+    SELECT p.zone, p.zone_version, p.nameserver, p.version, p.attempts, p.last_error, p.last_success,
+        {_pending_since("p.version")}, p.nameserver_id, p.behind, p.failing, p.number
+    FROM counted p WHERE (p.number > %s AND p.number <= %s) OR p.of_server = 1
+    ORDER BY p.number
+"""  # noqa: S608 (constant SQL)
+
+
+def sync_overview(*, offset: int, limit: int) -> SyncOverview:
+    """nameserver_summaries, and the window [offset, offset + limit) of the servers behind on a zone, from one pass
+    over the zones and their sync rows (the page that shows both would take two): three queries, the servers, the
+    zones counted and the pass, however many zones and whichever window."""
+    nameservers = list(Nameserver.objects.order_by("-enabled", "name"))
+    zones = Zone.objects.count()
+    counts: dict[int, tuple[int, int]] = {}
+    window = []
+    for row in _rows(_OVERVIEW, [offset, offset + limit]):
+        *status, nameserver_id, behind, failing, number = row
+        counts[nameserver_id] = (behind, failing or 0)
+        if number > offset:
+            window.append(_status(tuple(status)))
+    summaries = [_summary(ns, zones=zones, counts=counts.get(ns.pk, (0, 0))) for ns in nameservers]
+    return SyncOverview(summaries, sum(behind for behind, _ in counts.values()), window)

@@ -92,7 +92,7 @@ def zone_snapshot(*, zone_id: int) -> Snapshot | None:
         if zone is None:
             return None
         rows = list(
-            Record.objects.filter(rrset__zone_id=zone_id)
+            Record.objects.filter(zone_id=zone_id, rrset__zone_id=zone_id)  # each through its zone index
             .exclude(rrset__type=ANAME)
             .values_list("rrset__name", "rrset__type", "rrset__ttl", "content")
         )
