@@ -1,0 +1,353 @@
+"""Retention: how long the journal (Change rows) and the account security log are kept, the prune that removes what
+is past it, and how far back a zone's history reaches.
+
+A Change row goes when every rule below lets it go:
+- Age: it is older than JOURNAL_RETENTION_DAYS (0: the journal is kept forever).
+- Versions: it is not among its zone's last JOURNAL_KEEP_VERSIONS versions.
+- Push safety: no enabled nameserver still needs it. A push sends a server the changes after the version it confirmed
+  (ZoneSync.version), so a zone's rows above the lowest version its enabled servers confirmed stay; an enabled server
+  without a sync row, or that confirmed nothing yet (0), holds the zone's whole journal. A disabled server holds
+  nothing: it receives no pushes, and were it to hold rows, a server switched off and forgotten would keep every
+  zone's journal forever. Enabled again, its first push finds a gap in the journal (rrsets_changed is None) and
+  reconciles instead: it transfers the zone from the server and sends the difference, as for a server that lost its
+  state. A server enabled while a prune runs is in that position too, so the rule needs no lock against the pipeline.
+- Security record: a change that is security-relevant (`for_the_record`) stays as long as the security log does
+  (SECURITY_LOG_RETENTION_DAYS, 0: forever), and a deleted zone's journal stays as long as the security log row of
+  its deletion, which names the range of its row ids (zones.selectors.changes_of_deleted_zone).
+
+Why a module of its own rather than zones.journal: the journal module is on the path of every write and every push
+and knows nothing of settings or of the security log; the rules here read both, and a prune is a service of its own
+(it writes) that neither writes nor pushes need.
+
+A prune works through the old part of the table in windows of row ids: each window is one read and one DELETE of at
+most BATCH rows (a short transaction of its own, never one huge DELETE that would hold its locks and bloat a single
+transaction), so writers never wait on it, a run cut short keeps what it did, and running it twice is harmless.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import NotSupportedError
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import BooleanField, Count, Exists, F, Func, Max, Min, OuterRef, Q, Subquery, Value, Window
+from django.db.models.functions import Coalesce, Lag
+from django.db.models.sql.compiler import SQLCompiler
+from django.utils import timezone
+
+from accounts.actors import Interface
+from accounts.audit import security_events_prune
+from accounts.models import SecurityEvent
+from zones.models import Change, Nameserver, Zone, ZoneSync
+from zones.push.locks import journal_prune_lock
+from zones.selectors import deleted_zone_span
+
+log = logging.getLogger(__name__)
+
+# Rows per window (journal) and per statement (security log): a DELETE this size takes tens of milliseconds.
+BATCH = 5000
+
+# DNSSEC trust records: a DS at the parent side of a delegation, the zone's keys, and the child's requests to its
+# parent (RFC 7344, RFC 8078: CDS/CDNSKEY can ask for the DS to change or go). Who changed them matters for years.
+SECURITY_TYPES = frozenset({"DS", "DNSKEY", "CDS", "CDNSKEY"})
+
+
+class PruneBusy(Exception):
+    """Another prune holds the lock; this one did nothing."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    journal_days: int  # 0: forever
+    keep_versions: int  # at least 1
+    security_days: int  # 0: forever
+
+    @classmethod
+    def from_settings(cls) -> Policy:
+        return cls(
+            settings.JOURNAL_RETENTION_DAYS, settings.JOURNAL_KEEP_VERSIONS, settings.SECURITY_LOG_RETENTION_DAYS
+        )
+
+    def journal_cutoff(self, now: datetime.datetime) -> datetime.datetime | None:
+        """Changes written before this may go (None: none may)."""
+        return now - datetime.timedelta(days=self.journal_days) if self.journal_days else None
+
+    def security_cutoff(self, now: datetime.datetime) -> datetime.datetime | None:
+        """Security log rows and security-relevant changes written before this may go (None: none may)."""
+        return now - datetime.timedelta(days=self.security_days) if self.security_days else None
+
+
+class TrustOrDelegation(Func):
+    """SQL, true when either side of a change (Change.before, Change.after) holds a DNSSEC trust record
+    (SECURITY_TYPES) at any name or an NS RRset below the apex, or is not a list at all (what cannot be judged is kept
+    the longer time). Judged by the database, so that a prune reads no JSON: PostgreSQL's JSON path, SQLite's
+    json_each."""
+
+    arity = 2
+    output_field = BooleanField()
+
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, list[Any]]:
+        raise NotSupportedError(f"journal retention has no SQL for {connection.vendor}")
+
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, list[Any]]:
+        before, after = self._columns(compiler)
+        types = " || ".join(f'@.type == "{rdtype}"' for rdtype in sorted(SECURITY_TYPES))
+        path = f'$[*] ? ({types} || (@.type == "NS" && @.name != "@"))'
+        sql = (
+            f"(jsonb_typeof({before}) <> 'array' OR jsonb_typeof({after}) <> 'array' "
+            f"OR jsonb_path_exists({before} || {after}, %s::jsonpath))"
+        )
+        return sql, [path]
+
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, list[Any]]:
+        before, after = self._columns(compiler)
+        listed = ", ".join(["%s"] * len(SECURITY_TYPES))
+        touches = (
+            f"json_extract(e.value, '$.type') IN ({listed}) "
+            "OR (json_extract(e.value, '$.type') = 'NS' AND json_extract(e.value, '$.name') <> '@')"
+        )
+        # The columns come compiled (quoted) by Django and the rest is constant; the types are parameters.
+        sql = (
+            f"(json_type({before}) IS NOT 'array' OR json_type({after}) IS NOT 'array' "  # noqa: S608
+            f"OR EXISTS (SELECT 1 FROM json_each({before}) AS e WHERE {touches}) "
+            f"OR EXISTS (SELECT 1 FROM json_each({after}) AS e WHERE {touches}))"
+        )
+        return sql, [*sorted(SECURITY_TYPES), *sorted(SECURITY_TYPES)]
+
+    def _columns(self, compiler: SQLCompiler) -> tuple[str, str]:
+        before, after = (compiler.compile(side)[0] for side in self.get_source_expressions())
+        return before, after
+
+
+def for_the_record(security_cutoff: datetime.datetime | None) -> Q:
+    """The Change rows the security record keeps (all of them when `security_cutoff` is None, else those written
+    since): the security-relevant changes, which are
+    - changes made by staff: by a staff user in the panel (Change.user is staff when the prune looks: a person's
+      changes from before they became staff count too, those of a person no longer staff, or deleted, no longer do),
+      and everything done on the staff command line (interface cli, which includes the pipeline's serial repairs and
+      the catalog zone's upkeep: the provider's own hands on customers' zones);
+    - changes to DNSSEC trust records (DS, DNSKEY, CDS, CDNSKEY) at any name, on either side of the change;
+    - changes to delegations: NS RRsets below the apex (the apex NS set is the provider's, changed only by staff).
+    """
+    # Subqueries, not joins: a prune's plan stays a walk along the primary key with one index probe per row.
+    by_staff = Exists(get_user_model().objects.filter(pk=OuterRef("user_id"), is_staff=True))
+    relevant = Q(interface=Interface.CLI) | Q(by_staff) | Q(TrustOrDelegation("before", "after"))
+    return relevant if security_cutoff is None else relevant & Q(created__gte=security_cutoff)
+
+
+@dataclass
+class PruneReport:
+    dry_run: bool
+    changes: int = 0  # journal rows removed (a dry run: that would be)
+    security_events: int = 0  # security log rows removed (a dry run: that would be)
+    complete: bool = True  # False: the deadline came first; the next run carries on
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        verb = "would remove" if self.dry_run else "removed"
+        text = f"{verb} {self.changes} journal changes and {self.security_events} security log rows"
+        return text + ("" if self.complete else " (stopped at the deadline; the next run continues)")
+
+
+def journal_prune(
+    *,
+    dry_run: bool = False,
+    now: datetime.datetime | None = None,
+    deadline: float | None = None,
+    policy: Policy | None = None,
+    batch: int = BATCH,
+) -> PruneReport:
+    """Remove the journal and security log rows past their retention (the rules in this module's docstring), in
+    batches of short transactions; with `dry_run`, count them instead.
+
+    Stops between two batches once time.monotonic() passes `deadline`. Raises PruneBusy when another run holds the
+    lock (PostgreSQL: across processes; elsewhere within the process, and overlapping runs only repeat work).
+    """
+    started = time.monotonic()
+    policy = policy or Policy.from_settings()
+    now = now or timezone.now()
+    report = PruneReport(dry_run=dry_run)
+    with journal_prune_lock() as acquired:
+        if not acquired:
+            raise PruneBusy("another prune of the journal is running")
+        _security_log_prune(report, policy.security_cutoff(now), deadline, batch)
+        _journal_prune(report, policy, now, deadline, batch)
+    report.seconds = time.monotonic() - started
+    log.info("journal prune %s in %.1f s", report, report.seconds)
+    return report
+
+
+def _out_of_time(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() > deadline
+
+
+def _security_log_prune(
+    report: PruneReport, cutoff: datetime.datetime | None, deadline: float | None, batch: int
+) -> None:
+    if cutoff is None:
+        return
+    if report.dry_run:
+        report.security_events = SecurityEvent.objects.filter(created__lt=cutoff).count()
+        return
+    while not _out_of_time(deadline):
+        removed = security_events_prune(before=cutoff, limit=batch)
+        report.security_events += removed
+        if removed < batch:
+            return
+    report.complete = False
+
+
+# --- the journal ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Rules:
+    cutoff: datetime.datetime
+    keep_versions: int
+    security_cutoff: datetime.datetime | None
+    enabled_nameservers: int
+    # Deleted zones' journals that a retained deletion row points to: zone name -> ranges of row ids.
+    deletions: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, policy: Policy, cutoff: datetime.datetime, now: datetime.datetime) -> _Rules:
+        security_cutoff = policy.security_cutoff(now)
+        return cls(
+            cutoff=cutoff,
+            keep_versions=policy.keep_versions,
+            security_cutoff=security_cutoff,
+            enabled_nameservers=Nameserver.objects.filter(enabled=True).count(),
+            deletions=_retained_deletions(security_cutoff),
+        )
+
+    def deleted_zone_history(self, zone_name: str, row_id: int) -> bool:
+        """Does a retained deletion row point to this row of a deleted zone? Then it stays, whatever its age."""
+        return any(first <= row_id <= last for first, last in self.deletions.get(zone_name, ()))
+
+
+def _retained_deletions(security_cutoff: datetime.datetime | None) -> dict[str, list[tuple[int, int]]]:
+    """The id ranges of the deleted zones whose deletion row the security log still holds (after its own prune: the
+    rows it drops, or in a dry run would drop, protect nothing)."""
+    events = SecurityEvent.objects.filter(action=SecurityEvent.Action.ZONE_DELETED)
+    if security_cutoff is not None:
+        events = events.filter(created__gte=security_cutoff)
+    ranges: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for subject, detail in events.values_list("subject", "detail").iterator():
+        span = deleted_zone_span(detail)
+        if span is not None:
+            ranges[subject].append(span)
+    return dict(ranges)
+
+
+def _journal_prune(
+    report: PruneReport, policy: Policy, now: datetime.datetime, deadline: float | None, batch: int
+) -> None:
+    cutoff = policy.journal_cutoff(now)
+    if cutoff is None:
+        return
+    rules = _Rules.of(policy, cutoff, now)
+    # One pass over the rows old enough to go (a scan of the table, once per run); the windows then walk their ids.
+    bounds = Change.objects.filter(created__lt=rules.cutoff).aggregate(low=Min("id"), high=Max("id"))
+    if bounds["low"] is None:
+        return
+    for start in range(bounds["low"], bounds["high"] + 1, batch):
+        if _out_of_time(deadline):
+            report.complete = False
+            return
+        report.changes += _window_prune(rules, start, start + batch, dry_run=report.dry_run)
+
+
+def _window_prune(rules: _Rules, start: int, end: int, *, dry_run: bool) -> int:
+    """Prune the rows with ids in [start, end): one read of the deleted zones' rows among them (their histories are
+    judged here), then one DELETE (a dry run: a count) of those and of the live zones' rows every rule lets go."""
+    window = Change.objects.filter(id__gte=start, id__lt=end).order_by()
+    old = window.filter(created__lt=rules.cutoff).exclude(for_the_record(rules.security_cutoff))
+    deleted_zones = old.filter(zone__isnull=True).values_list("id", "zone_name")
+    gone = [row_id for row_id, name in deleted_zones if not rules.deleted_zone_history(name, row_id)]
+    zone_version = Subquery(Zone.objects.filter(pk=OuterRef("zone_id")).order_by().values("version"))
+    live = old.filter(zone__isnull=False, version__lte=zone_version - rules.keep_versions)
+    if rules.enabled_nameservers:
+        live = live.filter(version__lte=_push_floor(rules.enabled_nameservers))
+    if dry_run:
+        return len(gone) + live.count()
+    # The rules are evaluated again by the DELETE itself, so what it removes is what they allow when it runs: a zone
+    # deleted since the read is no longer a live zone (its new deletion row keeps its history), a server's confirmed
+    # version only moves up.
+    deleted, _ = window.filter(Q(id__in=live.values("id")) | Q(id__in=gone)).delete()
+    return deleted
+
+
+def _push_floor(enabled_nameservers: int) -> Subquery:
+    """SQL: the lowest version the zone's enabled nameservers confirmed; NULL (nothing may go) unless every one of
+    them has a sync row for it, counted against the servers enabled when the run began: one coming or going meanwhile
+    makes it NULL too."""
+    syncs = ZoneSync.objects.filter(zone=OuterRef("zone_id"), nameserver__enabled=True).values("zone")
+    return Subquery(
+        syncs.annotate(low=Min("version"), servers=Count("id")).filter(servers=enabled_nameservers).values("low")
+    )
+
+
+# --- how far back a zone's history reaches ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryReach:
+    """What the history page says of the zone's journal: the rules, the oldest row kept, and from which version on the
+    journal is complete (so that a restore can go back to the version before it)."""
+
+    days: int  # 0: forever
+    versions: int
+    oldest_version: int | None  # None: no row at all
+    oldest_created: datetime.datetime | None
+    complete_from: int  # every version from here to the zone's current one is in the journal
+
+    @property
+    def restorable_from(self) -> int:
+        """The earliest version zone_restore can bring back: the state before the first change of the complete part."""
+        return max(self.complete_from - 1, 0)
+
+
+def history_reach(*, zone: Zone) -> HistoryReach:
+    """One query: the journal rows of the zone that follow a gap (the oldest row counts as one) give the oldest
+    version kept, its date, and the start of the complete part (the last of them)."""
+    previous = Coalesce(Window(Lag("version"), order_by=F("version").asc()), Value(-1))
+    starts = Change.objects.filter(zone=zone).annotate(step=F("version") - previous).filter(step__gt=1)
+    found = starts.aggregate(oldest=Min("version"), since=Min("created"), complete_from=Max("version"))
+    policy = Policy.from_settings()
+    return HistoryReach(
+        days=policy.journal_days,
+        versions=policy.keep_versions,
+        oldest_version=found["oldest"],
+        oldest_created=found["since"],
+        complete_from=found["complete_from"] if found["complete_from"] is not None else zone.version + 1,
+    )
+
+
+def restore_refusal(*, zone: Zone, version: int) -> str:
+    """Why a restore to `version` cannot be done: its journal was pruned. Names how far back a restore can go."""
+    reach = history_reach(zone=zone)
+    kept = f"{reach.days} days" if reach.days else "forever"
+    return (
+        f"version {version} of {zone.name} can no longer be restored: changes are kept {kept} and at least the last "
+        f"{reach.versions} versions, and the journal is complete from version {reach.complete_from} on, so the "
+        f"earliest version a restore can bring back is {reach.restorable_from}"
+    )
