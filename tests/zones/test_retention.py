@@ -427,34 +427,37 @@ def test_a_zone_deleted_between_the_read_and_the_delete_keeps_its_history(zone: 
 # --- batches, deadline, lock, task -----------------------------------------------------------------------------------
 
 
-def test_the_prune_works_in_windows_of_bounded_statements_with_a_fixed_number_of_queries_each(
-    zone: Zone, alice: Actor
+def test_the_prune_reads_a_bounded_number_of_rows_per_statement_with_a_fixed_number_of_queries(
+    zone: Zone, alice: Actor, account: Account
 ) -> None:
-    www_changes(zone, alice, 20)  # versions 2..21; 1..18 go
-    age(400, zone=zone)
+    www_changes(zone, alice, 20)  # versions 2..21: 1..18 go
+    other = zone_create(name="example.net", account=account, actor=alice)
+    www_changes(other, alice, 3)  # versions 2..4: 1 goes
+    third = zone_create(name="example.info", account=account, actor=alice)
+    www_changes(third, alice, 4)  # versions 2..5: 1 and 2 go
+    small = zone_create(name="example.com", account=account, actor=alice)
+    www_changes(small, alice, 2)  # versions 1..3: all kept, never looked at
+    age(400)
     with CaptureQueriesContext(connection) as queries:
-        report = journal_prune(batch=5)
-    assert report.changes == 18
+        report = journal_prune(batch=10)
+    assert report.changes == 18 + 1 + 2
     deletes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('DELETE FROM "zones_change"')]
-    windows = [
-        tuple(
-            map(
-                int,
-                re.findall(
-                    r'^DELETE FROM "zones_change" WHERE \("zones_change"."id" >= (\d+) AND "zones_change"."id" < (\d+)',
-                    sql,
-                )[0],
-            )
-        )
-        for sql in deletes
-    ]
-    assert len(windows) == 5  # the 21 rows' ids in windows of 5 (the last holds only kept rows)
-    assert all(end - start == 5 for start, end in windows)
-    lock = 2 if connection.vendor == "postgresql" else 0  # take and give back; elsewhere a lock in the process
-    # the security log, the enabled nameservers, the deletion rows, the id bounds; per window a read of the deleted
-    # zones' rows and one DELETE, whatever the number of rows or zones.
-    assert len(queries) == lock + 4 + 2 * len(windows)
-    assert versions(zone) == [19, 20, 21]
+    # example.org has more rows than a statement may read: ranges of at most 10 versions; the two small zones (4 and
+    # 5 rows) are read together.
+    ranges = [re.findall(r'"version" >= (\d+) AND "zones_change"."version" <= (\d+)', sql) for sql in deletes]
+    assert ranges == [[("1", "10")], [("11", "18")], []]
+    assert re.search(r'"zone_id" IN \((\d+), (\d+)\)', deletes[-1])
+    postgresql = connection.vendor == "postgresql"
+    lock = 4 if postgresql else 0  # the advisory lock and jit = off, set and reset; elsewhere a lock in the process
+    # the security log; the enabled nameservers, the deletion rows, the zones with more versions than are kept (one
+    # query, with their oldest version and push floor); one DELETE per statement; the deleted zones' old rows.
+    assert len(queries) == lock + 1 + 3 + len(deletes) + 1
+    assert (versions(zone), versions(other), versions(third), versions(small)) == (
+        [19, 20, 21],
+        [2, 3, 4],
+        [3, 4, 5],
+        [1, 2, 3],
+    )
 
 
 def test_a_run_past_its_deadline_stops_between_batches_and_the_next_carries_on(zone: Zone, alice: Actor) -> None:
