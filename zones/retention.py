@@ -310,33 +310,37 @@ def _journal_prune(
 
 # One statement of a prune: given dry_run, removes (or counts) and says how many.
 Step = Callable[[bool], int]
+# A zone and a range of its versions, first to last.
+VersionRange = tuple[int, int, int]
 
 
 def _live_steps(rules: _Rules, batch: int) -> Iterator[Step]:
     """The live zones' part, zone by zone along the journal's (zone, version) index. Only zones with more versions
     than are kept, whose oldest row is old enough, are looked at (one query); each statement reads at most `batch`
     rows: the zones with fewer rows in all are taken many at a time, a zone with more a range of versions at a time."""
-    chunk: list[int] = []
+    chunk: list[VersionRange] = []
     rows = 0
     for zone_id, first, last, zone_rows in _prunable_zones(rules):
         if zone_rows > batch:
             for start in range(first, last + 1, batch):
-                yield functools.partial(_versions_prune, rules, zone_id, start, min(start + batch - 1, last))
+                yield functools.partial(_versions_prune, rules, [(zone_id, start, min(start + batch - 1, last))])
             continue
         if rows + zone_rows > batch:
-            yield functools.partial(_zones_prune, rules, chunk)
+            yield functools.partial(_versions_prune, rules, chunk)
             chunk, rows = [], 0
-        chunk.append(zone_id)
+        chunk.append((zone_id, first, last))
         rows += zone_rows
     if chunk:
-        yield functools.partial(_zones_prune, rules, chunk)
+        yield functools.partial(_versions_prune, rules, chunk)
 
 
 def _prunable_zones(rules: _Rules) -> Iterator[tuple[int, int, int, int]]:
     """(zone, first, last, rows): the versions of a zone that may go if old enough and not kept for the record, from
     its oldest row when that is older than the cutoff (a zone's rows are written in the order of their versions) up to
     the lowest of its version minus the versions kept and the version its enabled nameservers confirmed; and how many
-    rows it has at most."""
+    rows it has at most. A zone whose oldest row is kept for the record comes back every run (a statement then reads
+    what is left in that range: those rows), which costs little; finding its first row not kept instead made the
+    planner read every row of every zone."""
     oldest = Change.objects.filter(zone=OuterRef("pk")).order_by("version")[:1]
     zones = (
         Zone.objects.filter(version__gt=rules.keep_versions)
@@ -356,12 +360,15 @@ def _prunable_zones(rules: _Rules) -> Iterator[tuple[int, int, int, int]]:
             yield zone_id, first, last, version - first + 1
 
 
-def _versions_prune(rules: _Rules, zone_id: int, first: int, last: int, dry_run: bool) -> int:
-    return _rules_prune(rules, Change.objects.filter(zone_id=zone_id, version__gte=first, version__lte=last), dry_run)
-
-
-def _zones_prune(rules: _Rules, zone_ids: list[int], dry_run: bool) -> int:
-    return _rules_prune(rules, Change.objects.filter(zone_id__in=zone_ids), dry_run)
+def _versions_prune(rules: _Rules, ranges: list[VersionRange], dry_run: bool) -> int:
+    """The rows of these zones from the lowest first version to the highest last one: one index scan per zone (an OR
+    of exact ranges per zone made PostgreSQL test each row against all of them), whose over-reach the rules exclude."""
+    rows = Change.objects.filter(
+        zone_id__in=[zone_id for zone_id, _, _ in ranges],
+        version__gte=min(first for _, first, _ in ranges),
+        version__lte=max(last for _, _, last in ranges),
+    )
+    return _rules_prune(rules, rows, dry_run)
 
 
 def _rules_prune(rules: _Rules, rows: QuerySet[Change], dry_run: bool) -> int:
