@@ -49,7 +49,6 @@ from django.db.models import (
     Exists,
     F,
     Func,
-    Max,
     Min,
     OuterRef,
     Q,
@@ -58,7 +57,7 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.functions import Coalesce, Lag
+from django.db.models.functions import Coalesce, Lead
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
@@ -316,11 +315,12 @@ VersionRange = tuple[int, int, int]
 
 def _live_steps(rules: _Rules, batch: int) -> Iterator[Step]:
     """The live zones' part, zone by zone along the journal's (zone, version) index. Only zones with more versions
-    than are kept, whose oldest row is old enough, are looked at (one query); each statement reads at most `batch`
-    rows: the zones with fewer rows in all are taken many at a time, a zone with more a range of versions at a time."""
+    than are kept, whose oldest row is old enough, are looked at (one query); each statement reads about `batch` rows
+    at most: zones with fewer rows to look at are taken many at a time (in the order of the last version they may
+    lose, so that one statement's versions fit them all closely), a zone with more a range of versions at a time."""
     chunk: list[VersionRange] = []
     rows = 0
-    for zone_id, first, last, zone_rows in _prunable_zones(rules):
+    for zone_id, first, last, zone_rows in sorted(_prunable_zones(rules), key=lambda zone: (zone[2], zone[0])):
         if zone_rows > batch:
             for start in range(first, last + 1, batch):
                 yield functools.partial(_versions_prune, rules, [(zone_id, start, min(start + batch - 1, last))])
@@ -338,26 +338,31 @@ def _prunable_zones(rules: _Rules) -> Iterator[tuple[int, int, int, int]]:
     """(zone, first, last, rows): the versions of a zone that may go if old enough and not kept for the record, from
     its oldest row when that is older than the cutoff (a zone's rows are written in the order of their versions) up to
     the lowest of its version minus the versions kept and the version its enabled nameservers confirmed; and how many
-    rows it has at most. A zone whose oldest row is kept for the record comes back every run (a statement then reads
-    what is left in that range: those rows), which costs little; finding its first row not kept instead made the
-    planner read every row of every zone."""
+    rows it has up to there (an index-only count). A zone whose oldest rows are kept for the record comes back every
+    run and weighs what is left of them; looking for its first row not kept instead made the planner read every row
+    of every zone."""
     oldest = Change.objects.filter(zone=OuterRef("pk")).order_by("version")[:1]
+    beyond_kept = Change.objects.filter(zone=OuterRef("pk"), version__lte=OuterRef("version") - rules.keep_versions)
     zones = (
         Zone.objects.filter(version__gt=rules.keep_versions)
         .order_by("pk")
-        .annotate(first=Subquery(oldest.values("version")), first_created=Subquery(oldest.values("created")))
+        .annotate(
+            first=Subquery(oldest.values("version")),
+            first_created=Subquery(oldest.values("created")),
+            rows=Subquery(beyond_kept.order_by().values("zone").annotate(rows=Count("*")).values("rows")),
+        )
     )
     if rules.enabled_nameservers:
         zones = zones.annotate(floor=_push_floor(rules.enabled_nameservers, zone=OuterRef("pk")))
     else:
         zones = zones.annotate(floor=F("version"))  # nothing waits for the journal
-    found = zones.values_list("pk", "version", "first", "first_created", "floor")
-    for zone_id, version, first, first_created, floor in found.iterator(2000):
+    found = zones.values_list("pk", "version", "first", "first_created", "floor", "rows")
+    for zone_id, version, first, first_created, floor, rows in found.iterator(2000):
         if first is None or first_created >= rules.cutoff or floor is None:  # (floor: a server without a sync row)
             continue
         last = min(version - rules.keep_versions, floor)
         if first <= last:
-            yield zone_id, first, last, version - first + 1
+            yield zone_id, first, last, rows or 0
 
 
 def _versions_prune(rules: _Rules, ranges: list[VersionRange], dry_run: bool) -> int:
@@ -437,18 +442,30 @@ class HistoryReach:
 
 
 def history_reach(*, zone: Zone) -> HistoryReach:
-    """One query: the journal rows of the zone that follow a gap (the oldest row counts as one) give the oldest
-    version kept, its date, and the start of the complete part (the last of them)."""
-    previous = Coalesce(Window(Lag("version"), order_by=F("version").asc()), Value(-1))
-    starts = Change.objects.filter(zone=zone).annotate(step=F("version") - previous).filter(step__gt=1)
-    found = starts.aggregate(oldest=Min("version"), since=Min("created"), complete_from=Max("version"))
+    """One query, through the journal's (zone, version) index: the oldest row of the zone and its date, and the
+    start of the complete part, which is the newest row whose next lower version is missing (walking down from the
+    current version, it stops at the first gap)."""
+    oldest = Change.objects.filter(zone=OuterRef("pk")).order_by("version")[:1]
+    lower = Coalesce(Window(Lead("version"), order_by=F("version").desc()), Value(0))
+    after_gap = Change.objects.filter(zone=OuterRef("pk")).annotate(step=F("version") - lower).filter(step__gt=1)
+    oldest_version, oldest_created, complete_from = (
+        Zone.objects.filter(pk=zone.pk)
+        .annotate(
+            oldest_version=Subquery(oldest.values("version")),
+            oldest_created=Subquery(oldest.values("created")),
+            complete_from=Subquery(after_gap.order_by("-version").values("version")[:1]),
+        )
+        .values_list("oldest_version", "oldest_created", "complete_from")
+        .get()
+    )
     policy = Policy.from_settings()
     return HistoryReach(
         days=policy.journal_days,
         versions=policy.keep_versions,
-        oldest_version=found["oldest"],
-        oldest_created=found["since"],
-        complete_from=found["complete_from"] if found["complete_from"] is not None else zone.version + 1,
+        oldest_version=oldest_version,
+        oldest_created=oldest_created,
+        # No row after a gap: the journal holds every version from the oldest (the first being version 1).
+        complete_from=complete_from if complete_from is not None else (oldest_version or zone.version + 1),
     )
 
 
