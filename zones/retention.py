@@ -61,7 +61,7 @@ from django.db.models.functions import Coalesce, Lead
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
-from accounts.actors import Interface
+from accounts.actors import Actor, Interface
 from accounts.audit import security_events_prune
 from accounts.models import SecurityEvent
 from zones.models import Change, Nameserver, Zone, ZoneSync
@@ -70,7 +70,8 @@ from zones.selectors import deleted_zone_span
 
 log = logging.getLogger(__name__)
 
-# Rows per window (journal) and per statement (security log): a DELETE this size takes tens of milliseconds.
+# Rows a statement of the prune reads at most (journal) or deletes (security log): 0.1-0.2 s a statement measured on the
+# shared 2-core test machine, on a 1 M-row journal.
 BATCH = 5000
 
 # DNSSEC trust records: a DS at the parent side of a delegation, the zone's keys, and the child's requests to its
@@ -189,6 +190,7 @@ class PruneReport:
 
 def journal_prune(
     *,
+    actor: Actor,
     dry_run: bool = False,
     now: datetime.datetime | None = None,
     deadline: float | None = None,
@@ -199,7 +201,8 @@ def journal_prune(
     batches of short transactions; with `dry_run`, count them instead.
 
     Stops between two batches once time.monotonic() passes `deadline`. Raises PruneBusy when another run holds the
-    lock (PostgreSQL: across processes; elsewhere within the process, and overlapping runs only repeat work).
+    lock (PostgreSQL: across processes; elsewhere within the process, and overlapping runs only repeat work). What it
+    removed is logged with the `actor` that ran it (the rows themselves are gone: that is the point).
     """
     started = time.monotonic()
     policy = policy or Policy.from_settings()
@@ -211,7 +214,7 @@ def journal_prune(
         _security_log_prune(report, policy.security_cutoff(now), deadline, batch)
         _journal_prune(report, policy, now, deadline, batch)
     report.seconds = time.monotonic() - started
-    log.info("journal prune %s in %.1f s", report, report.seconds)
+    log.info("journal prune (%s) %s in %.1f s", actor.label, report, report.seconds)
     return report
 
 

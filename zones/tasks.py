@@ -13,6 +13,7 @@ import time
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
+from accounts.actors import Actor
 from zones import retention
 from zones.push import selectors as push_selectors
 from zones.push import services as push_services
@@ -126,6 +127,7 @@ def dnssec_check() -> int:
 # A prune stops between two batches after this many seconds (each batch is a short transaction, so stopping loses
 # nothing) and the next run carries on; the limits below are for a batch that hangs, not for a long backlog.
 JOURNAL_PRUNE_BUDGET = 1500.0
+PRUNE_ACTOR = Actor.cli("beat")
 
 
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=1800, time_limit=1900)
@@ -133,7 +135,7 @@ def journal_prune() -> int:
     """Beat: remove the journal and security log rows past their retention (zones/retention.py). Safe to run twice;
     a run that finds another holding the lock does nothing."""
     try:
-        report = retention.journal_prune(deadline=time.monotonic() + JOURNAL_PRUNE_BUDGET)
+        report = retention.journal_prune(actor=PRUNE_ACTOR, deadline=time.monotonic() + JOURNAL_PRUNE_BUDGET)
     except retention.PruneBusy:
         log.info("journal prune skipped: another run is pruning")
         return 0

@@ -21,6 +21,8 @@ from zones.push import services as push_services
 from zones.retention import Policy, journal_prune
 from zones.services import Add, Operation, Replace, zone_apply
 
+PRUNER = Actor.cli("retention tests")
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # Keep only the current version: whatever a server lacks beyond that is either held by the push rule or gone.
@@ -65,7 +67,7 @@ def test_an_enabled_server_behind_keeps_the_changes_it_lacks_and_catches_up_from
 ) -> None:
     confirmed = _behind(zone, nameserver, 6)  # versions 5..10 it lacks
     Nameserver.objects.filter(pk=nameserver.pk).update(enabled=True)  # back, and behind: the rule holds its rows
-    journal_prune(policy=POLICY)
+    journal_prune(actor=PRUNER, policy=POLICY)
     # Version 1 is the zone's creation on the command line: the security record keeps it.
     assert _versions(zone) == [1, *range(confirmed + 1, 11)]
     assert journal.rrsets_changed(zone=zone, since=confirmed, until=10) is not None
@@ -77,7 +79,7 @@ def test_a_server_behind_across_pruned_versions_converges_by_reconciling(
     nameserver: Nameserver, server: Server, zone: Zone
 ) -> None:
     confirmed = _behind(zone, nameserver, 6)
-    journal_prune(policy=POLICY)  # switched off, it holds nothing: what it lacks goes
+    journal_prune(actor=PRUNER, policy=POLICY)  # switched off, it holds nothing: what it lacks goes
     assert _versions(zone) == [1, 10]
     assert journal.rrsets_changed(zone=zone, since=confirmed, until=10) is None  # the gap
     Nameserver.objects.filter(pk=nameserver.pk).update(enabled=True)
@@ -107,6 +109,6 @@ def test_the_beat_task_prunes_on_a_real_worker(zone: Zone, worker: Worker) -> No
     Change.objects.filter(zone=zone).update(created=timezone.now() - timedelta(days=400))
     with publishing_to(shared_broker_url()):
         tasks.journal_prune.delay()
-    worker.wait_for("journal prune removed 10 journal changes")
+    worker.wait_for("journal prune (beat) removed 10 journal changes")
     # The worker's settings: the last 50 versions (12..61), and the zone's creation on the command line.
     assert _versions(zone) == [1, *range(12, 62)]

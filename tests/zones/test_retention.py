@@ -34,6 +34,8 @@ from zones.push.locks import journal_prune_lock
 from zones.retention import Policy, PruneBusy, history_reach, journal_prune
 from zones.services import Add, Operation, Replace, ZoneError, zone_apply, zone_create, zone_delete, zone_restore
 
+PRUNER = Actor.cli("retention tests")
+
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,7 +94,7 @@ def versions(zone: Zone) -> list[int]:
 def test_changes_past_the_retention_go_and_each_zone_keeps_its_last_versions(zone: Zone, alice: Actor) -> None:
     www_changes(zone, alice, 8)  # versions 2..9
     age(400, zone=zone)
-    report = journal_prune()
+    report = journal_prune(actor=PRUNER)
     assert versions(zone) == [7, 8, 9]
     assert (report.changes, report.complete, report.dry_run) == (6, True, False)
 
@@ -100,7 +102,7 @@ def test_changes_past_the_retention_go_and_each_zone_keeps_its_last_versions(zon
 def test_changes_younger_than_the_retention_stay_however_many_there_are(zone: Zone, alice: Actor) -> None:
     www_changes(zone, alice, 20)
     age(364, zone=zone)
-    assert journal_prune().changes == 0
+    assert journal_prune(actor=PRUNER).changes == 0
     assert versions(zone) == list(range(1, 22))
 
 
@@ -108,7 +110,7 @@ def test_nothing_goes_when_the_journal_is_kept_forever(zone: Zone, alice: Actor,
     settings.JOURNAL_RETENTION_DAYS = 0
     www_changes(zone, alice, 8)
     age(5000, zone=zone)
-    assert journal_prune().changes == 0
+    assert journal_prune(actor=PRUNER).changes == 0
     assert len(versions(zone)) == 9
 
 
@@ -140,7 +142,7 @@ def test_the_last_versions_and_the_age_are_per_zone_across_accounts(
     third = zone_create(name="example.com", account=other_account, actor=alice)
     www_changes(third, alice, 8)
     age(400, zone__in=[zone, other])  # the third zone's changes are recent
-    journal_prune()
+    journal_prune(actor=PRUNER)
     assert (versions(zone), versions(other), versions(third)) == ([7, 8, 9], [1, 2, 3], list(range(1, 10)))
 
 
@@ -165,7 +167,7 @@ def old_zone(zone: Zone, alice: Actor) -> Zone:
 def test_changes_after_the_lowest_confirmed_version_of_an_enabled_server_stay(old_zone: Zone) -> None:
     ZoneSync.objects.create(zone=old_zone, nameserver=_nameserver("ns-a"), version=4)
     ZoneSync.objects.create(zone=old_zone, nameserver=_nameserver("ns-b"), version=9)
-    journal_prune()
+    journal_prune(actor=PRUNER)
     assert versions(old_zone) == [5, 6, 7, 8, 9]  # ns-a needs 5..9 to catch up incrementally
     assert journal.rrsets_changed(zone=old_zone, since=4, until=9) is not None
 
@@ -173,21 +175,21 @@ def test_changes_after_the_lowest_confirmed_version_of_an_enabled_server_stay(ol
 def test_an_enabled_server_that_confirmed_nothing_holds_the_whole_journal(old_zone: Zone) -> None:
     ZoneSync.objects.create(zone=old_zone, nameserver=_nameserver("ns-a"), version=0)
     ZoneSync.objects.create(zone=old_zone, nameserver=_nameserver("ns-b"), version=9)
-    assert journal_prune().changes == 0
+    assert journal_prune(actor=PRUNER).changes == 0
     assert versions(old_zone) == list(range(1, 10))
 
 
 def test_an_enabled_server_without_a_sync_row_holds_the_whole_journal(old_zone: Zone) -> None:
     ZoneSync.objects.create(zone=old_zone, nameserver=_nameserver("ns-a"), version=9)
     _nameserver("ns-new")  # added after the zone: its row is created by its first push
-    assert journal_prune().changes == 0
+    assert journal_prune(actor=PRUNER).changes == 0
     assert versions(old_zone) == list(range(1, 10))
 
 
 def test_a_disabled_server_holds_nothing(old_zone: Zone) -> None:
     ZoneSync.objects.create(zone=old_zone, nameserver=_nameserver("ns-a"), version=9)
     ZoneSync.objects.create(zone=old_zone, nameserver=_nameserver("ns-off", enabled=False), version=2)
-    journal_prune()
+    journal_prune(actor=PRUNER)
     assert versions(old_zone) == [7, 8, 9]
 
 
@@ -199,7 +201,7 @@ def test_a_restore_to_a_version_still_covered_works_and_one_before_is_refused(zo
     state_at_6 = zone_state(zone)
     www_changes(zone, alice, 3)
     age(400, zone=zone)
-    journal_prune()
+    journal_prune(actor=PRUNER)
     assert versions(zone) == [7, 8, 9]
     with pytest.raises(ZoneError) as refused:
         zone_restore(zone=zone, version=5, actor=alice)
@@ -222,7 +224,7 @@ def test_the_panel_refuses_a_restore_past_the_journal_and_changes_nothing(
 ) -> None:
     www_changes(zone, alice, 8)
     age(400, zone=zone)
-    journal_prune()
+    journal_prune(actor=PRUNER)
     before = zone_state(zone)
     client = _client(customer)
     response = client.post("/zones/example.org/history/5/restore", follow=True)
@@ -237,7 +239,7 @@ def test_the_panel_refuses_a_restore_past_the_journal_and_changes_nothing(
 def test_the_history_page_says_how_far_back_it_goes(zone: Zone, alice: Actor, customer: User) -> None:
     www_changes(zone, alice, 8)
     age(400, zone=zone, version__lte=8)
-    journal_prune()
+    journal_prune(actor=PRUNER)
     oldest = Change.objects.get(zone=zone, version=7).created
     page = _client(customer).get("/zones/example.org/history").content.decode()
     assert (
@@ -255,7 +257,7 @@ def test_security_rows_kept_below_a_pruned_stretch_are_shown_but_not_restorable(
     change(zone, alice, Add("sub", "NS", "ns1.example.net."))  # version 4: a delegation
     www_changes(zone, alice, 5)  # versions 5..9
     age(400, zone=zone)
-    journal_prune()
+    journal_prune(actor=PRUNER)
     assert versions(zone) == [4, 7, 8, 9]
     reach = history_reach(zone=zone)
     assert (reach.oldest_version, reach.complete_from, reach.restorable_from) == (4, 7, 6)
@@ -305,10 +307,10 @@ def test_what_the_security_record_keeps(zone: Zone, alice: Actor, entries: objec
     row = _journaled(zone, alice, **{side: entries, ("after" if side == "before" else "before"): []})
     www_changes(zone, alice, KEEP)
     age(400, zone=zone)
-    journal_prune()
+    journal_prune(actor=PRUNER)
     assert Change.objects.filter(pk=row.pk).exists() is kept
     age(1100, zone=zone)
-    journal_prune()
+    journal_prune(actor=PRUNER)
     assert not Change.objects.filter(pk=row.pk).exists()
 
 
@@ -319,10 +321,10 @@ def test_delegations_and_ds_records_stay_until_the_security_log_retention(zone: 
     change(zone, alice, Replace("sub", "NS", ()), Replace("sub", "DS", ()))  # 5: the delegation goes
     www_changes(zone, alice, 4)  # 6..9
     age(1000, zone=zone)
-    journal_prune()
+    journal_prune(actor=PRUNER)
     assert versions(zone) == [2, 3, 5, 7, 8, 9]
     age(1100, zone=zone, version__in=[2, 3])
-    journal_prune()
+    journal_prune(actor=PRUNER)
     assert versions(zone) == [5, 7, 8, 9]
 
 
@@ -335,10 +337,10 @@ def test_changes_by_staff_and_on_the_command_line_stay_until_the_security_log_re
     change(zone, cli_actor, Add("www", "A", "192.0.2.101"))  # 3
     www_changes(zone, alice, 6)  # 4..9
     age(400, zone=zone)
-    journal_prune()
+    journal_prune(actor=PRUNER)
     assert versions(zone) == [2, 3, 7, 8, 9]
     User.objects.filter(pk=sam.pk).update(is_staff=False)  # staff no longer: their changes are a customer's
-    journal_prune()
+    journal_prune(actor=PRUNER)
     assert versions(zone) == [3, 7, 8, 9]
 
 
@@ -350,9 +352,9 @@ def test_the_security_log_is_pruned_past_its_own_retention_in_batches(account: A
     old = SecurityEvent.objects.filter(subject__in=[f"k{n}" for n in range(9)])
     old.update(created=timezone.now() - timedelta(days=1096))
     kept = set(SecurityEvent.objects.exclude(pk__in=old.values("pk")).values_list("pk", flat=True))
-    assert journal_prune(dry_run=True).security_events == 9
+    assert journal_prune(actor=PRUNER, dry_run=True).security_events == 9
     with CaptureQueriesContext(connection) as queries:
-        report = journal_prune(batch=4)
+        report = journal_prune(actor=PRUNER, batch=4)
     assert report.security_events == 9
     deletes = [
         q["sql"] for q in queries.captured_queries if q["sql"].startswith('DELETE FROM "accounts_securityevent"')
@@ -366,7 +368,7 @@ def test_the_security_log_is_kept_forever_when_its_retention_is_0(
 ) -> None:
     settings.SECURITY_LOG_RETENTION_DAYS = 0
     SecurityEvent.objects.update(created=timezone.now() - timedelta(days=5000))
-    assert journal_prune().security_events == 0
+    assert journal_prune(actor=PRUNER).security_events == 0
     assert SecurityEvent.objects.filter(action=SecurityEvent.Action.ACCOUNT_CREATED).exists()
 
 
@@ -378,10 +380,10 @@ def test_a_deleted_zones_history_stays_as_long_as_its_deletion_row(zone: Zone, a
     zone_delete(zone=zone, actor=alice)
     deletion = SecurityEvent.objects.get(action=SecurityEvent.Action.ZONE_DELETED)
     age(1000, zone__isnull=True)  # older than the journal's retention, whatever their version
-    journal_prune()
+    journal_prune(actor=PRUNER)
     assert Change.objects.filter(zone__isnull=True, zone_name="example.org").count() == 9
     SecurityEvent.objects.filter(pk=deletion.pk).update(created=timezone.now() - timedelta(days=1096))
-    report = journal_prune()
+    report = journal_prune(actor=PRUNER)
     assert (report.security_events, report.changes) == (1, 9)
     assert not Change.objects.filter(zone_name="example.org").exists()
 
@@ -398,7 +400,7 @@ def test_a_deleted_zone_without_a_deletion_row_is_pruned_by_age_and_another_zone
     www_changes(gone, alice, 2)
     zone_delete(zone=gone, actor=alice)  # its deletion row is recent: its history stays
     age(400)
-    journal_prune()
+    journal_prune(actor=PRUNER)
     assert not Change.objects.filter(zone__isnull=True, zone_name="example.org").exists()
     assert Change.objects.filter(zone__isnull=True, zone_name="example.com").count() == 3
     assert versions(again) == [1, 2, 3]
@@ -418,7 +420,7 @@ def test_a_zone_deleted_between_the_read_and_the_delete_keeps_its_history(zone: 
         return result
 
     with connection.execute_wrapper(delete_the_zone_after_the_read):
-        report = journal_prune()
+        report = journal_prune(actor=PRUNER)
     assert deleted
     assert report.changes == 0
     assert Change.objects.filter(zone__isnull=True, zone_name="example.org").count() == 9
@@ -439,7 +441,7 @@ def test_the_prune_reads_a_bounded_number_of_rows_per_statement_with_a_fixed_num
     www_changes(small, alice, 2)  # versions 1..3: all kept, never looked at
     age(400)
     with CaptureQueriesContext(connection) as queries:
-        report = journal_prune(batch=10)
+        report = journal_prune(actor=PRUNER, batch=10)
     assert report.changes == 18 + 1 + 2
     deletes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('DELETE FROM "zones_change"')]
     # example.org has more rows than a statement may read: ranges of at most 10 versions; the two small zones (4 and
@@ -463,9 +465,9 @@ def test_the_prune_reads_a_bounded_number_of_rows_per_statement_with_a_fixed_num
 def test_a_run_past_its_deadline_stops_between_batches_and_the_next_carries_on(zone: Zone, alice: Actor) -> None:
     www_changes(zone, alice, 20)
     age(400, zone=zone)
-    report = journal_prune(deadline=0.0, batch=5)
+    report = journal_prune(actor=PRUNER, deadline=0.0, batch=5)
     assert (report.changes, report.complete) == (0, False)
-    report = journal_prune(batch=5)
+    report = journal_prune(actor=PRUNER, batch=5)
     assert (report.changes, report.complete) == (18, True)
 
 
@@ -486,14 +488,14 @@ def test_two_runs_do_not_overlap(zone: Zone) -> None:
     try:
         assert held.wait(10)
         with pytest.raises(PruneBusy):
-            journal_prune()
+            journal_prune(actor=PRUNER)
         with pytest.raises(CommandError, match="another prune of the journal is running"):
             call_command("journal_prune", stdout=io.StringIO())
         assert tasks.journal_prune.apply().get() == 0
     finally:
         release.set()
         holder.join()
-    assert journal_prune().complete
+    assert journal_prune(actor=PRUNER).complete
 
 
 def test_the_beat_task_prunes_and_is_safe_to_run_twice(zone: Zone, alice: Actor) -> None:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.actors import Actor
 from zones.retention import Policy, PruneBusy, journal_prune
 
 
@@ -20,7 +21,7 @@ class Command(BaseCommand):
         policy = Policy.from_settings()
         self.stdout.write(_describe(policy))
         try:
-            report = journal_prune(dry_run=options["dry_run"], policy=policy)
+            report = journal_prune(actor=Actor.cli(), dry_run=options["dry_run"], policy=policy)
         except PruneBusy as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"{report} in {report.seconds:.1f} s")
