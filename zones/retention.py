@@ -35,13 +35,12 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import NotSupportedError, connection
+from django.db import NotSupportedError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
     BooleanField,
@@ -208,7 +207,7 @@ def journal_prune(
     policy = policy or Policy.from_settings()
     now = now or timezone.now()
     report = PruneReport(dry_run=dry_run)
-    with journal_prune_lock() as acquired, _without_jit():
+    with journal_prune_lock() as acquired:
         if not acquired:
             raise PruneBusy("another prune of the journal is running")
         _security_log_prune(report, policy.security_cutoff(now), deadline, batch)
@@ -216,22 +215,6 @@ def journal_prune(
     report.seconds = time.monotonic() - started
     log.info("journal prune (%s) %s in %.1f s", actor.label, report, report.seconds)
     return report
-
-
-@contextmanager
-def _without_jit() -> Iterator[None]:
-    """PostgreSQL compiles a statement it expects to be costly (the prune's subqueries make it expect that of every
-    statement) to machine code first: measured at provider size, ~200 ms a statement, more than running it takes."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET jit = off")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET jit")
 
 
 def _out_of_time(deadline: float | None) -> bool:
