@@ -1,8 +1,10 @@
 """The account security log's one writer. Every security-relevant service calls it inside its own
-transaction.atomic(), so the row commits or rolls back with the change it records."""
+transaction.atomic(), so the row commits or rolls back with the change it records. Rows past their retention go
+through security_events_prune (the retention task in zones.retention decides when)."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 
 from accounts.actors import Actor
@@ -33,3 +35,14 @@ def security_event_record(
         interface=actor.interface.value,
         client_address=actor.address,
     )
+
+
+def security_events_prune(*, before: datetime.datetime, limit: int) -> int:
+    """Delete up to `limit` of the oldest security log rows written before `before`, in one short statement; returns
+    how many went. The caller (zones.retention) repeats it until none is left and decides the retention."""
+    ids = list(
+        SecurityEvent.objects.filter(created__lt=before).order_by("created", "id").values_list("id", flat=True)[:limit]
+    )
+    if ids:
+        SecurityEvent.objects.filter(id__in=ids).delete()
+    return len(ids)

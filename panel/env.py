@@ -55,3 +55,11 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def env_int_at_least(name: str, default: int, minimum: int) -> int:
+    """An integer setting with a floor: a value below it is a configuration error, never silently raised to it."""
+    value = env_int(name, default)
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
+    return value

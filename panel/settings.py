@@ -9,8 +9,9 @@ from typing import Any
 import dj_database_url
 import django_stubs_ext
 from csp import constants as csp_constants
+from django.core.exceptions import ImproperlyConfigured
 
-from panel.env import env_bool, env_int, env_list, env_str, load_dotenv
+from panel.env import env_bool, env_int, env_int_at_least, env_list, env_str, load_dotenv
 
 django_stubs_ext.monkeypatch()  # lets generic classes (ModelAdmin[Account]) be subscripted at run time
 
@@ -227,6 +228,21 @@ RESERVED_ZONES = env_list("RESERVED_ZONES")
 # A Public Suffix List file to use instead of the snapshot the publicsuffixlist package ships (empty: the snapshot).
 PUBLIC_SUFFIX_LIST_FILE = env_str("PUBLIC_SUFFIX_LIST_FILE", "")
 
+# --- Retention: how long the journal (Change rows) and the account security log are kept (zones/retention.py) ---
+# A change is kept this many days (0: forever), and each zone's last JOURNAL_KEEP_VERSIONS versions whatever their age
+# (at least 1: the current version's row is the zone's "last change"); rows a nameserver still needs always stay.
+JOURNAL_RETENTION_DAYS = env_int_at_least("JOURNAL_RETENTION_DAYS", 365, 0)
+JOURNAL_KEEP_VERSIONS = env_int_at_least("JOURNAL_KEEP_VERSIONS", 50, 1)
+# The security log, and the changes that count as security-relevant (DNSSEC trust records, delegations, changes by
+# staff: see README), are kept this many days (0: forever); a deleted zone's history as long as its deletion's row.
+SECURITY_LOG_RETENTION_DAYS = env_int_at_least("SECURITY_LOG_RETENTION_DAYS", 1095, 0)
+if JOURNAL_RETENTION_DAYS and SECURITY_LOG_RETENTION_DAYS and SECURITY_LOG_RETENTION_DAYS < JOURNAL_RETENTION_DAYS:
+    # The security-relevant changes would otherwise be the first to go rather than the last.
+    raise ImproperlyConfigured(
+        f"SECURITY_LOG_RETENTION_DAYS ({SECURITY_LOG_RETENTION_DAYS}) may not be shorter than JOURNAL_RETENTION_DAYS "
+        f"({JOURNAL_RETENTION_DAYS})"
+    )
+
 # --- Zone transfers: the provider's catalog zone (RFC 9432) and customers' own secondaries ---
 # The catalog zone the provider's public secondaries read every zone from (empty: none), kept in this account (created
 # when missing), and those secondaries: "address" or "address#port", comma separated. Every zone allows them AXFR/IXFR
@@ -278,10 +294,14 @@ PUSH_VERIFY_INTERVAL = env_int("PUSH_VERIFY_INTERVAL", 3600)
 # DNSSEC: how often every zone that is signed (or on its way in or out) is looked at: keys read back from the signers,
 # the DS at the parent checked, removals finished.
 DNSSEC_CHECK_INTERVAL = env_int("DNSSEC_CHECK_INTERVAL", 900)
+# Retention: seconds between prunes of the journal and the security log (a run stops between two batches when its time
+# is up, and the next one carries on).
+JOURNAL_PRUNE_INTERVAL = env_int_at_least("JOURNAL_PRUNE_INTERVAL", 3600, 60)
 CELERY_BEAT_SCHEDULE = {
     "push-sweep": {"task": "zones.tasks.push_sweep", "schedule": float(PUSH_SWEEP_INTERVAL)},
     "zones-verify": {"task": "zones.tasks.zones_verify", "schedule": float(PUSH_VERIFY_INTERVAL)},
     "dnssec-check": {"task": "zones.tasks.dnssec_check", "schedule": float(DNSSEC_CHECK_INTERVAL)},
+    "journal-prune": {"task": "zones.tasks.journal_prune", "schedule": float(JOURNAL_PRUNE_INTERVAL)},
 }
 
 REST_FRAMEWORK: dict[str, Any] = {

@@ -200,10 +200,15 @@ def rrsets_changed(*, zone: Zone, since: int, until: int) -> tuple[dict[RRsetKey
     return final, rows[-1][0]
 
 
-def rrsets_at(*, zone: Zone, version: int) -> dict[RRsetKey, RRsetEntry | None]:
-    """Every RRset changed after `version`, as it was at `version` (None: absent then)."""
+def rrsets_at(*, zone: Zone, version: int) -> dict[RRsetKey, RRsetEntry | None] | None:
+    """Every RRset changed after `version`, as it was at `version` (None: absent then). None when the journal no
+    longer holds every change after `version` (pruned: zones/retention.py): the state then cannot be known."""
     past: dict[RRsetKey, RRsetEntry | None] = {}
-    later = Change.objects.filter(zone=zone, version__gt=version).order_by("-version").values_list("before", "after")
+    later = list(
+        Change.objects.filter(zone=zone, version__gt=version).order_by("-version").values_list("before", "after")
+    )
+    if len(later) != zone.version - version:
+        return None
     for before, after in later:  # newest first, so the earliest change after `version` has the last word
         was = entries_by_key(entries_parse(before))
         for key in was.keys() | entries_by_key(entries_parse(after)).keys():

@@ -75,11 +75,19 @@ def changes_of_deleted_zone(*, event: SecurityEvent) -> QuerySet[Change]:
     The rows lost their zone, so they are found by name within the range of ids the zone had when it was deleted: a
     zone of the same name before or after (of this account or another) has rows outside that range.
     """
-    span = event.detail.get("changes") if event.action == SecurityEvent.Action.ZONE_DELETED else None
-    if not (isinstance(span, list) and len(span) == 2 and all(isinstance(i, int) for i in span)):
+    span = deleted_zone_span(event.detail) if event.action == SecurityEvent.Action.ZONE_DELETED else None
+    if span is None:
         return Change.objects.none()
     found = Change.objects.filter(zone__isnull=True, zone_name=event.subject, id__gte=span[0], id__lte=span[1])
     return found.order_by("-version")
+
+
+def deleted_zone_span(detail: object) -> tuple[int, int] | None:
+    """The first and last journal row id a zone deletion's security log `detail` names (None: the zone had none)."""
+    span = detail.get("changes") if isinstance(detail, dict) else None
+    if isinstance(span, list) and len(span) == 2 and all(isinstance(i, int) for i in span):
+        return span[0], span[1]
+    return None
 
 
 @dataclass

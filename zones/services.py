@@ -22,7 +22,7 @@ from django.utils import timezone
 from accounts.actors import Actor
 from accounts.audit import security_event_record
 from accounts.models import Account, SecurityEvent
-from zones import journal, records, store, tasks
+from zones import journal, records, retention, store, tasks
 from zones.grouping import GroupCommit
 from zones.journal import RRsetEntry, RRsetKey
 from zones.models import Change, RRset, Zone, ZoneDnssec
@@ -701,7 +701,7 @@ def zone_restore(*, zone: Zone, version: int, actor: Actor) -> ApplyResult:
 
     The state at a version comes from the journal: every RRset a later change touched goes back to its `before` in the
     earliest such change. The SOA stays the zone's; the apex NS set belongs to the provider and is restored only by
-    staff. Raises ZoneError for a version the zone never had or has now.
+    staff. Raises ZoneError for a version the zone never had or has now, and for one whose journal was pruned.
     """
     with transaction.atomic():
         # Locked while the journal is read, so that no change can land between reading it and applying the inverse.
@@ -709,6 +709,8 @@ def zone_restore(*, zone: Zone, version: int, actor: Actor) -> ApplyResult:
         if not 0 <= version < locked.version:
             raise ZoneError(f"version {version} is not an earlier version of {locked.name} (now {locked.version})")
         past = journal.rrsets_at(zone=locked, version=version)
+        if past is None:
+            raise ZoneError(retention.restore_refusal(zone=locked, version=version))
         changes = [
             _replace_with(key, rrset) for key, rrset in sorted(past.items()) if actor.is_staff or key != records.APEX_NS
         ]

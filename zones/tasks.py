@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
+from accounts.actors import Actor
+from zones import retention
 from zones.push import selectors as push_selectors
 from zones.push import services as push_services
 from zones.push import signing, transfers
@@ -119,3 +122,21 @@ def dnssec_step(zone_id: int) -> None:
 def dnssec_check() -> int:
     """Beat: read the keys of every signed zone back, look for the DS at the parent, finish removals."""
     return signing.zones_dnssec_check()
+
+
+# A prune stops between two batches after this many seconds (each batch is a short transaction, so stopping loses
+# nothing) and the next run carries on; the limits below are for a batch that hangs, not for a long backlog.
+JOURNAL_PRUNE_BUDGET = 1500.0
+PRUNE_ACTOR = Actor.cli("beat")
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=1800, time_limit=1900)
+def journal_prune() -> int:
+    """Beat: remove the journal and security log rows past their retention (zones/retention.py). Safe to run twice;
+    a run that finds another holding the lock does nothing."""
+    try:
+        report = retention.journal_prune(actor=PRUNE_ACTOR, deadline=time.monotonic() + JOURNAL_PRUNE_BUDGET)
+    except retention.PruneBusy:
+        log.info("journal prune skipped: another run is pruning")
+        return 0
+    return report.changes

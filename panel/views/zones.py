@@ -20,7 +20,7 @@ from ipam.models import SpaceRequest, SpaceRequestStatus
 from panel import forms, selectors
 from panel.request_limits import body_too_large
 from panel.views.common import actor_of, is_htmx, page, table_links, zone_or_404
-from zones import journal
+from zones import journal, retention
 from zones import selectors as zone_selectors
 from zones.models import Change, Zone
 from zones.push import selectors as sync_selectors
@@ -305,7 +305,8 @@ def history_entries(changes: Iterable[Change]) -> list[dict[str, Any]]:
 def zone_history(request: HttpRequest, zone: str) -> HttpResponse:
     found = zone_or_404(request, zone)
     changes = selectors.changes_page(zone=found, page=request.GET.get("page"))
-    context = {"zone": found, "page_obj": changes, "entries": history_entries(changes)}
+    reach = retention.history_reach(zone=found)
+    context = {"zone": found, "page_obj": changes, "entries": history_entries(changes), "reach": reach}
     return page(request, "panel/zone/history.html", context)
 
 

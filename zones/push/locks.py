@@ -1,9 +1,11 @@
-"""Locks that keep one push per zone, and one control transaction per nameserver, at a time across workers.
+"""Locks that keep one push per zone, one control transaction per nameserver, and one prune of the journal at a time
+across workers.
 
 On PostgreSQL: session-level advisory locks. They are held across the network exchange without holding a
 transaction open, and PostgreSQL releases them when the connection goes away, so a worker killed half-way
 (SIGKILL, hard time limit) never leaves one behind. On other databases (SQLite: one host, the zero-setup default)
-a lock inside the process: correctness across processes then rests on the SOA compare-and-swap prerequisite.
+a lock inside the process: correctness across processes then rests on the SOA compare-and-swap prerequisite (and,
+for the prune, on every batch being safe to repeat).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.db import connection
 # The first key of PostgreSQL's two-key advisory locks: which kind of object the second key counts.
 ZONE_PUSH = 0x7A50  # "zP"
 NAMESERVER_CONTROL = 0x6E43  # "nC"
+JOURNAL_PRUNE = 0x6A50  # "jP": one lock, second key 0
 
 _local_locks: dict[tuple[int, int], threading.RLock] = {}
 _local_guard = threading.Lock()
@@ -33,6 +36,14 @@ def zone_push_lock(zone_id: int, *, blocking: bool) -> Iterator[bool]:
 def nameserver_control_lock(nameserver_id: int) -> Iterator[None]:
     with _advisory(NAMESERVER_CONTROL, nameserver_id, blocking=True):
         yield
+
+
+@contextmanager
+def journal_prune_lock() -> Iterator[bool]:
+    """Held by a prune of the journal (zones/retention.py) for its whole run; yields False (without waiting) when
+    another run holds it, so that the beat task and the command never prune side by side."""
+    with _advisory(JOURNAL_PRUNE, 0, blocking=False) as acquired:
+        yield acquired
 
 
 @contextmanager
