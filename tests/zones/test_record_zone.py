@@ -110,9 +110,9 @@ def test_the_readers_of_a_zone_show_its_records_only(zone: Zone, account: Accoun
 
 # --- the migration: add nullable (0011), backfill in batches (0012), make required (0013) ------------------------
 
-BEFORE = [("zones", "0020_zone_account_name_index")]
-REQUIRED = [("zones", "0013_record_zone_required")]
-BACKFILL = importlib.import_module("zones.migrations.0012_record_zone_backfill")
+BEFORE = [("zones", "0011_zone_account_name_index")]
+REQUIRED = [("zones", "0014_record_zone_required")]
+BACKFILL = importlib.import_module("zones.migrations.0013_record_zone_backfill")
 
 
 @pytest.mark.django_db(transaction=True)

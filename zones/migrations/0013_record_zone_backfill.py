@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("zones", "0011_record_zone_nullable"),
+        ("zones", "0012_record_zone_nullable"),
     ]
 
     operations = [

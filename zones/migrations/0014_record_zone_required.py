@@ -33,7 +33,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("zones", "0012_record_zone_backfill"),
+        ("zones", "0013_record_zone_backfill"),
     ]
 
     operations = [

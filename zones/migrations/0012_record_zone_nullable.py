@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     index entry and a key check per row) through millions of UPDATEs."""
 
     dependencies = [
-        ("zones", "0020_zone_account_name_index"),
+        ("zones", "0011_zone_account_name_index"),
     ]
 
     operations = [
