@@ -527,7 +527,7 @@ def _difference_add(difference: store.Difference, key: RRsetKey, state: _RRsetSt
 def push_enqueue(*, zone_id: int) -> None:
     """Ask a worker to push the zone. A broker outage must not fail the committed request: the sweeper catches up."""
     try:
-        tasks.push_zone.delay(zone_id)
+        tasks.push_zone_enqueue(zone_id)
     except Exception:  # the broker is down or unreachable; the change is safe in the database
         log.warning("could not enqueue the push of zone %s; the sweeper will deliver it", zone_id, exc_info=True)
 

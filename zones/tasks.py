@@ -6,11 +6,13 @@ sweeper: ZoneSync, not the queue, says what is behind, so a lost message only de
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import time
 
-from celery import Task, shared_task
+import redis
+from celery import Task, current_app, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from accounts.actors import Actor
@@ -34,12 +36,54 @@ def retry_countdown(retries: int) -> float:
     return ceiling / 2 + jitter
 
 
+# A push of a zone that is queued and not yet started carries every change committed before it starts: a second
+# message for the zone would find nothing left to do. The mark says one is queued; push_zone removes it as it starts,
+# before it reads the zone, so a change committed after that queues a push of its own. The mark expires by itself: a
+# lost message (Redis restarted without its data, say) delays a change by at most PUSH_QUEUED_TTL, and the sweeper
+# finds every zone behind whatever the marks say.
+PUSH_QUEUED_TTL = 60
+
+
+def push_zone_enqueue(zone_id: int) -> None:
+    """Queue a push of the zone unless one is already queued. One SET NX on the broker's Redis (~0.2 ms) instead of
+    publishing a Celery message (~2 ms) for each of a burst of changes to one zone. Raises when the broker is down."""
+    marks = _broker_redis()
+    if marks is not None:
+        if not marks.set(_push_queued_key(zone_id), 1, nx=True, ex=PUSH_QUEUED_TTL):
+            return  # queued and not started: it will see this change
+        try:
+            push_zone.delay(zone_id)
+        except Exception:
+            marks.delete(_push_queued_key(zone_id))  # nothing queued after all: do not hold back the next change
+            raise
+        return
+    push_zone.delay(zone_id)  # in-process (no broker), or a broker that is not Redis
+
+
+def _broker_redis() -> redis.Redis | None:
+    conf = current_app.conf
+    if conf.task_always_eager or not str(conf.broker_url).startswith(("redis://", "rediss://", "unix://")):
+        return None
+    return _redis_at(str(conf.broker_url))
+
+
+@functools.lru_cache(maxsize=4)
+def _redis_at(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+
+
+def _push_queued_key(zone_id: int) -> str:
+    return f"ctrlpanel:{current_app.conf.task_default_queue}:push-queued:{zone_id}"
+
+
 @shared_task(
     bind=True, acks_late=True, ignore_result=True, max_retries=MAX_RETRIES, soft_time_limit=120, time_limit=150
 )
 def push_zone(self: Task[[int], None], zone_id: int) -> None:
     """Bring every enabled nameserver up to the zone's current version."""
     eager = bool(self.request.is_eager)
+    if not eager and (marks := _broker_redis()) is not None:
+        marks.delete(_push_queued_key(zone_id))  # from here on, a new change queues a push of its own
     try:
         # In-process (no broker) a push waits for the lock: there is no queue to come back through.
         push_services.zone_push(zone_id=zone_id, blocking=eager)
@@ -89,7 +133,7 @@ def push_sweep() -> int:
     push_services.catalog_sync()
     zone_ids = push_selectors.zones_due()
     for zone_id in zone_ids:
-        push_zone.delay(zone_id)
+        push_zone_enqueue(zone_id)
     if zone_ids:
         log.info("sweeper enqueued %d zones behind on a nameserver", len(zone_ids))
     return len(zone_ids)

@@ -150,3 +150,24 @@ def test_a_push_the_server_refuses_is_retried_by_the_worker_and_never_marked_del
     Nameserver.objects.filter(pk=nameserver.pk).update(tsig_secret=server.secret)
     assert delivered(zone, server)  # by a retry: nothing else was enqueued
     assert server.answer("www.example.com.", "A") == ["192.0.2.83"]
+
+
+@pytest.mark.usefixtures("nameserver", "shared_broker")
+def test_a_burst_of_commits_queues_one_push_and_a_change_after_it_starts_queues_another(
+    server, zone, start_worker, cli_actor
+):
+    queued = redis.Redis.from_url(shared_broker_url())
+    for i in range(20):  # no worker yet: the messages stay in the queue where they can be counted
+        change = Add(name="burst", type="TXT", content=f'"change {i}"')
+        assert zone_apply(zone=zone, changes=[change], actor=cli_actor).ok
+    assert queued.llen(QUEUE) == 1  # the zone's creation and 20 changes: one push carries them all
+    worker = start_worker()
+    assert delivered(zone, server)
+    assert len(server.answer("burst.example.com.", "TXT")) == 20
+    assert queued.llen(QUEUE) == 0
+    pushes = worker.logged("push_zone")
+    # The push that ran took the mark away: the next change is not held back by it.
+    assert zone_apply(zone=zone, changes=[Add(name="after", type="A", content="192.0.2.90")], actor=cli_actor).ok
+    worker.wait_for("push_zone", times=pushes + 1)
+    assert delivered(zone, server)
+    assert server.answer("after.example.com.", "A") == ["192.0.2.90"]
