@@ -103,13 +103,20 @@ def zone_snapshot(*, zone_id: int) -> Snapshot | None:
 
 
 def _rdatasets(rows: list[tuple[str, str, int, str]], origin: dns.name.Name) -> dict[Key, dns.rdataset.Rdataset]:
-    result: dict[Key, dns.rdataset.Rdataset] = {}
+    # Grouped on the stored strings first: a dnspython Name hashes slowly, and is built once per RRset this way.
+    grouped: dict[tuple[str, str], tuple[int, list[str]]] = {}
     for name, rdtype, ttl, content in rows:
-        key = (records.owner_absolute(name, origin), dns.rdatatype.from_text(rdtype))
-        rdataset = result.get(key)
-        if rdataset is None:
-            rdataset = result[key] = dns.rdataset.Rdataset(dns.rdataclass.IN, key[1], ttl=ttl)
-        rdataset.add(records.rdata_parse(rdtype, content, origin), ttl)
+        entry = grouped.get((name, rdtype))
+        if entry is None:
+            grouped[(name, rdtype)] = (ttl, [content])
+        else:
+            entry[1].append(content)
+    result: dict[Key, dns.rdataset.Rdataset] = {}
+    for (name, rdtype), (ttl, contents) in grouped.items():
+        rdataset = dns.rdataset.Rdataset(dns.rdataclass.IN, dns.rdatatype.from_text(rdtype), ttl=ttl)
+        for content in contents:
+            rdataset.add(records.rdata_stored(rdtype, content, origin))
+        result[(records.owner_absolute(name, origin), rdataset.rdtype)] = rdataset
     return result
 
 
