@@ -290,7 +290,13 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 # Beat: the sweeper enqueues every zone some nameserver is behind on (a lost message, Redis down at commit, a killed
 # worker only delay a change); the verifier transfers every zone from every nameserver and repairs drift.
 PUSH_SWEEP_INTERVAL = env_int("PUSH_SWEEP_INTERVAL", 30)
-PUSH_VERIFY_INTERVAL = env_int("PUSH_VERIFY_INTERVAL", 3600)
+PUSH_VERIFY_INTERVAL = env_int_at_least("PUSH_VERIFY_INTERVAL", 3600, 60)
+# The verifier (zones/push/verify.py) asks every server each zone's SOA serial, this many queries in flight, and
+# transfers in full (AXFR) only what changed, what the serial says moved, and a rotating share of the zones such that
+# every zone is transferred at least once per PUSH_VERIFY_FULL_INTERVAL seconds; this many transfers at a time.
+PUSH_VERIFY_CONCURRENCY = env_int_at_least("PUSH_VERIFY_CONCURRENCY", 64, 1)
+PUSH_VERIFY_TRANSFERS = env_int_at_least("PUSH_VERIFY_TRANSFERS", 4, 1)
+PUSH_VERIFY_FULL_INTERVAL = env_int_at_least("PUSH_VERIFY_FULL_INTERVAL", 86400, PUSH_VERIFY_INTERVAL)
 # DNSSEC: how often every zone that is signed (or on its way in or out) is looked at: keys read back from the signers,
 # the DS at the parent checked, removals finished.
 DNSSEC_CHECK_INTERVAL = env_int("DNSSEC_CHECK_INTERVAL", 900)

@@ -154,6 +154,12 @@ class ZoneSync(models.Model):
     last_success = models.DateTimeField(null=True, blank=True)
     # The sweeper leaves a failing server alone until then: backoff that survives lost messages and restarts.
     next_attempt = models.DateTimeField(null=True, blank=True)
+    # The verifier (zones/push/verify.py): the zone version a full transfer last found identical on the server, the
+    # serial the server showed then (a signer's runs ahead of `serial`), and when. Until the zone changes or the
+    # server's serial moves, a cheap SOA query stands in for the transfer, except in the zone's daily full check.
+    verified_version = models.PositiveBigIntegerField(default=0, help_text="0: never verified in full")
+    verified_serial = models.PositiveBigIntegerField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["zone", "nameserver"], name="zonesync_unique_zone_nameserver")]
@@ -235,3 +241,42 @@ class Secondary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address}#{self.port} for {self.zone_id}"
+
+
+class VerifyRun(models.Model):
+    """One pass of the verifier (zones/push/verify.py): its progress while it runs, its summary once done."""
+
+    class State(models.TextChoices):
+        RUNNING = "running"
+        FINISHED = "finished"
+        FAILED = "failed"
+
+    started = models.DateTimeField()
+    # Written with every progress step: a run still "running" whose heartbeat stopped has died (killed, hard limit).
+    updated = models.DateTimeField()
+    finished = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    # Empty for the beat's pass over every zone; else the zones named (manage.py zones_verify ZONE...), shortened.
+    scope = models.CharField(max_length=200, blank=True)
+    repair = models.BooleanField(default=False)
+    # The rotating share of the zones transferred in full this run: zone ids equal to `slice` modulo `slices`.
+    slice = models.PositiveIntegerField(default=0)
+    slices = models.PositiveIntegerField(default=1)
+    zones = models.PositiveIntegerField(default=0)
+    pairs = models.PositiveIntegerField(default=0, help_text="zones x enabled nameservers visited")
+    soa_checked = models.PositiveIntegerField(default=0)
+    transferred = models.PositiveIntegerField(default=0)
+    drift = models.PositiveIntegerField(default=0)
+    repaired = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0, help_text="pairs that could not be verified")
+    error_text = models.TextField(blank=True, help_text="the first errors")
+
+    class Meta:
+        indexes = [models.Index(fields=["-started"], name="verifyrun_started")]
+
+    def __str__(self) -> str:
+        return f"verify run {self.pk} ({self.state})"
+
+    @property
+    def seconds(self) -> float:
+        return ((self.finished or self.updated) - self.started).total_seconds()

@@ -21,6 +21,7 @@ from panel import forms
 from panel import selectors as panel_selectors
 from panel.views.common import actor_of, page, staff_required
 from zones.models import Zone
+from zones.push import selectors as push_selectors
 
 # --- customers ----------------------------------------------------------------------------------------------------
 
@@ -281,5 +282,11 @@ def staff_sync(request: HttpRequest) -> HttpResponse:
     if not listing.is_valid():
         return page(request, "panel/staff/sync.html", {"listing": listing}, status=400)
     summaries, behind = panel_selectors.sync_overview_page(page=listing.cleaned_data["page"] or 1)
-    context = {"listing": listing, "summaries": summaries, "page_obj": behind, "pools": Pool.objects.count()}
+    context = {
+        "listing": listing,
+        "summaries": summaries,
+        "page_obj": behind,
+        "pools": Pool.objects.count(),
+        "verify_runs": push_selectors.verify_runs_latest(),
+    }
     return page(request, "panel/staff/sync.html", context)

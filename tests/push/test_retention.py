@@ -18,6 +18,7 @@ from tests.push.workers import Worker, publishing_to, shared_broker_url
 from zones import journal, tasks
 from zones.models import Change, Nameserver, Zone, ZoneSync
 from zones.push import services as push_services
+from zones.push import verify
 from zones.retention import Policy, journal_prune
 from zones.services import Add, Operation, Replace, zone_apply
 
@@ -58,7 +59,7 @@ def _converged(zone: Zone, server: Server, nameserver: Nameserver, count: int) -
     assert server.answer(f"host0.{zone.name}.", "TXT") == ['"change 0"']
     assert server.soa_serial(zone.name) == zone.serial
     assert ZoneSync.objects.get(zone=zone, nameserver=nameserver).version == zone.version
-    [report] = push_services.zones_verify(zone_names=[zone.name], repair=False)
+    [report] = verify.zones_verify(zone_names=[zone.name], repair=False).reports
     assert report.clean, report.differences
 
 

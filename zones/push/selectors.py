@@ -33,7 +33,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from zones.models import Nameserver, Zone, ZoneSync
+from zones.models import Nameserver, VerifyRun, Zone, ZoneSync
 
 
 class SyncState(enum.StrEnum):
@@ -361,3 +361,8 @@ def sync_overview(*, offset: int, limit: int) -> SyncOverview:
             window.append(_status(tuple(status)))
     summaries = [_summary(ns, zones=zones, counts=counts.get(ns.pk, (0, 0))) for ns in nameservers]
     return SyncOverview(summaries, sum(behind for behind, _ in counts.values()), window)
+
+
+def verify_runs_latest(limit: int = 5) -> list[VerifyRun]:
+    """The verifier's last runs, newest first, the one running (with its progress so far) among them (one query)."""
+    return list(VerifyRun.objects.order_by("-started")[:limit])

@@ -1,4 +1,5 @@
-"""Push, reconcile, verify, provision and deprovision zones on the nameservers. The only writers of ZoneSync.
+"""Push, reconcile, provision and deprovision zones on the nameservers. The only writers of what ZoneSync says was
+delivered (the verifier, verify.py, writes only what it found: the verified_* fields).
 
 A nameserver is current on a zone when its ZoneSync.version equals Zone.version. A push sends the RRsets changed
 since the version the server confirmed (from the Change journal) with the SOA compare-and-swap prerequisite; when
@@ -14,7 +15,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 import dns.name
@@ -263,7 +264,7 @@ def _await_serial(nameserver: Nameserver, snapshot: Snapshot) -> None:
     raise PushError(f"{nameserver.name} did not load {snapshot.zone.name} within {PROVISION_WAIT:.0f} s")
 
 
-# --- reconcile and verify ------------------------------------------------------------------------------------------
+# --- reconcile, and the comparison the verifier (verify.py) makes ---------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -354,50 +355,6 @@ def _pipeline_actor(reason: str) -> Actor:
 
 def _origin(zone_id: int) -> dns.name.Name:
     return records.zone_origin(Zone.objects.values_list("name", flat=True).get(pk=zone_id))
-
-
-@dataclass
-class VerifyReport:
-    zone: str
-    nameserver: str
-    differences: list[Difference] = field(default_factory=list)
-    pending: bool = False  # the server is behind on a change not yet pushed: not drift
-    error: str = ""
-    repaired: bool = False
-
-    @property
-    def clean(self) -> bool:
-        return not self.differences and not self.error
-
-
-def zone_verify(*, zone: Zone, nameserver: Nameserver, repair: bool) -> VerifyReport:
-    """Compare the zone on the server (AXFR) with the database; with `repair`, send the server the difference."""
-    report = VerifyReport(zone=zone.name, nameserver=nameserver.name)
-    with zone_push_lock(zone.pk, blocking=True):
-        sync = _sync(zone, nameserver)
-        try:
-            _compare(report, nameserver, sync, zone.pk)
-            if repair and report.differences and not report.pending:
-                zone_reconcile(nameserver=nameserver, sync=sync, zone_id=zone.pk)
-                report.repaired = True
-        except (TransportError, ControlError, PushError) as exc:
-            report.error = str(exc)
-    if report.differences and not report.pending:
-        log.warning("%s on %s differs from the database: %s", zone.name, nameserver.name, report.differences)
-    return report
-
-
-def _compare(report: VerifyReport, nameserver: Nameserver, sync: ZoneSync, zone_id: int) -> None:
-    snapshot = zone_snapshot(zone_id=zone_id)
-    if snapshot is None:
-        return
-    theirs = transport.zone_transfer(server_of(nameserver), snapshot.origin)
-    their_soa = theirs.pop((snapshot.origin, dns.rdatatype.SOA))[0]
-    _, report.differences = differences_between(snapshot, theirs)
-    our_soa = soa_rdata(snapshot.zone, snapshot.serial)
-    if not dnssec.soa_matches(our_soa, their_soa, signed=dnssec.zone_is_signed(theirs, snapshot.origin)):
-        report.differences.append(Difference("@", "SOA", [str(our_soa)], [str(their_soa)]))
-    report.pending = bool(report.differences) and sync.version != snapshot.version
 
 
 # --- the push of one zone to every enabled nameserver ---------------------------------------------------------------
@@ -614,10 +571,3 @@ def nameserver_create(
         )
     log.info("nameserver %s (%s, %s#%s) added by %s", name, kind, address, port, actor.label)
     return nameserver
-
-
-def zones_verify(*, zone_names: list[str] | None, repair: bool) -> list[VerifyReport]:
-    """Verify the named zones (all when None) on every enabled nameserver."""
-    zones = Zone.objects.all() if zone_names is None else Zone.objects.filter(name__in=zone_names)
-    nameservers = list(Nameserver.objects.filter(enabled=True))
-    return [zone_verify(zone=zone, nameserver=ns, repair=repair) for zone in zones.iterator() for ns in nameservers]

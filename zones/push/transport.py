@@ -3,7 +3,12 @@ through a resolver (dnspython)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import secrets
+import select
+import socket
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import dns.exception
@@ -183,6 +188,130 @@ def soa_query(server: Server, origin: dns.name.Name) -> dns.rdata.Rdata | None:
             soa: dns.rdata.Rdata = rrset[0]
             return soa
     return None
+
+
+# The verifier's SOA sweep over UDP: seconds before a query is sent again, how often, and after how many unanswered
+# queries in a row a server is given up for the rest of the sweep (a dead server must not cost a timeout per zone).
+SOA_SWEEP_TIMEOUT = 1.0
+SOA_SWEEP_TRIES = 3
+SOA_SWEEP_GIVE_UP = 64
+
+
+@dataclass(frozen=True)
+class SoaAnswer:
+    """One zone's SOA serial as the server answered it: `serial` None when it does not serve the zone, `error` when
+    it did not answer at all."""
+
+    serial: int | None = None
+    error: str = ""
+
+
+def soa_sweep(server: Server, origins: Sequence[dns.name.Name], *, window: int) -> list[SoaAnswer]:
+    """Every origin's SOA serial from the server, over UDP, `window` queries in flight on one socket.
+
+    Unanswered queries are sent again (SOA_SWEEP_TRIES in all); after SOA_SWEEP_GIVE_UP queries in a row without an
+    answer the server is given up, every zone not yet answered taking its error at once. A truncated answer is asked
+    again over TCP.
+    """
+    sweep = _SoaSweep(server, origins, window)
+    try:
+        sweep.run()
+    finally:
+        sweep.sock.close()
+    return [answer or SoaAnswer(error="not asked") for answer in sweep.answers]
+
+
+class _SoaSweep:
+    def __init__(self, server: Server, origins: Sequence[dns.name.Name], window: int) -> None:
+        self.server, self.origins, self.window = server, origins, window
+        self.answers: list[SoaAnswer | None] = [None] * len(origins)
+        self.in_flight: dict[int, tuple[int, float]] = {}  # message id: (index, deadline)
+        self.tries = [0] * len(origins)
+        self.waiting = deque(range(len(origins)))
+        self.silent = 0  # queries given up since the last answer
+        family = socket.AF_INET6 if ":" in server.address else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_DGRAM)
+        self.sock.setblocking(False)
+        # Connected: only the server's datagrams arrive, and a closed port fails at once (ICMP) instead of timing out.
+        self.sock.connect((server.address, server.port))
+
+    def run(self) -> None:
+        try:
+            while self.waiting or self.in_flight:
+                self._send()
+                earliest = min(deadline for _, deadline in self.in_flight.values())
+                readable, _, _ = select.select([self.sock], [], [], max(0.0, earliest - time.monotonic()))
+                if readable:
+                    self._receive()
+                self._expire()
+                if self.silent >= min(SOA_SWEEP_GIVE_UP, len(self.origins)):
+                    self._give_up(f"no answer to {self.silent} SOA queries in a row")
+        except OSError as exc:
+            self._give_up(_describe(exc))
+
+    def _send(self) -> None:
+        while self.waiting and len(self.in_flight) < self.window:
+            index = self.waiting.popleft()
+            query = dns.message.make_query(self.origins[index], dns.rdatatype.SOA)
+            query.id = self._free_id()
+            self.sock.send(query.to_wire())
+            self.tries[index] += 1
+            self.in_flight[query.id] = (index, time.monotonic() + SOA_SWEEP_TIMEOUT)
+
+    def _free_id(self) -> int:
+        while True:
+            ident = secrets.randbits(16)  # unpredictable, like any resolver's: a forged answer must guess it
+            if ident not in self.in_flight:
+                return ident
+
+    def _receive(self) -> None:
+        while True:
+            try:
+                wire = self.sock.recv(65535)
+            except BlockingIOError:
+                return
+            try:
+                response = dns.message.from_wire(wire)
+            except dns.exception.DNSException:
+                continue  # garbage: the query is sent again when its time is up
+            found = self.in_flight.get(response.id)
+            if found is None or not response.question or response.question[0].name != self.origins[found[0]]:
+                continue  # a late answer to a query given up, or not an answer to ours
+            del self.in_flight[response.id]
+            self.silent = 0
+            self.answers[found[0]] = self._answer(response, self.origins[found[0]])
+
+    def _answer(self, response: dns.message.Message, origin: dns.name.Name) -> SoaAnswer:
+        if response.flags & dns.flags.TC:
+            try:
+                soa = soa_query(self.server, origin)
+            except TransportError as exc:
+                return SoaAnswer(error=str(exc))
+            return SoaAnswer(serial=None if soa is None else int(soa.serial))  # type: ignore[attr-defined]
+        if response.rcode() != dns.rcode.NOERROR or not response.flags & dns.flags.AA:
+            return SoaAnswer()
+        found = response.get_rrset(response.answer, origin, dns.rdataclass.IN, dns.rdatatype.SOA)
+        return SoaAnswer(serial=None if found is None else int(found[0].serial))
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        for ident, (index, deadline) in list(self.in_flight.items()):
+            if deadline > now:
+                continue
+            del self.in_flight[ident]
+            if self.tries[index] < SOA_SWEEP_TRIES:
+                self.waiting.appendleft(index)
+            else:
+                self.silent += 1
+                self.answers[index] = SoaAnswer(error=f"no answer after {SOA_SWEEP_TRIES} SOA queries")
+
+    def _give_up(self, reason: str) -> None:
+        error = f"{self.server.address}#{self.server.port}: {reason}"
+        for index, answer in enumerate(self.answers):
+            if answer is None:
+                self.answers[index] = SoaAnswer(error=error)
+        self.waiting.clear()
+        self.in_flight.clear()
 
 
 def rrset_query(server: Server, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> dns.rdataset.Rdataset | None:

@@ -5,13 +5,14 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from zones.management.lookup import zone_named
-from zones.push.services import zones_verify
+from zones.push.verify import run_summary, zones_verify
 
 
 class Command(BaseCommand):
     help = (
-        "Transfer zones from every enabled nameserver and compare with the database; exits 1 when any differs "
-        "(with --repair: when any could not be repaired)."
+        "Compare zones on every enabled nameserver with the database: the zones named are transferred in full, "
+        "without names every zone's SOA serial is asked and those that changed, moved or are due are transferred; "
+        "exits 1 when any differs (with --repair: when any could not be repaired) or could not be read."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -20,7 +21,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         names = [zone_named(name).name for name in options["zones"]] or None
-        reports = zones_verify(zone_names=names, repair=options["repair"])
+        outcome = zones_verify(zone_names=names, repair=options["repair"])
+        reports, run = outcome.reports, outcome.run
         bad = 0
         for report in reports:
             where = f"{report.zone} on {report.nameserver}"
@@ -35,5 +37,6 @@ class Command(BaseCommand):
                     self.stdout.write(f"  {difference}")
             else:
                 self.stdout.write(f"{where}: ok")
+        self.stdout.write(run_summary(run))
         if bad:
-            raise CommandError(f"{bad} of {len(reports)} zone copies differ from the database or could not be read")
+            raise CommandError(f"{bad} of {run.pairs} zone copies differ from the database or could not be read")
