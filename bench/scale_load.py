@@ -258,9 +258,10 @@ def _insert(
 
 
 def _columns(cur: psycopg.Cursor[tuple[object, ...]], table: str) -> dict[str, tuple[bool, bool]]:
-    """{column: (nullable, has a default or identity)} of the migrated table."""
+    """{column: (nullable, has a default, identity or is generated)} of the migrated table."""
     cur.execute(
-        "SELECT column_name, is_nullable = 'YES', column_default IS NOT NULL OR is_identity = 'YES' "
+        "SELECT column_name, is_nullable = 'YES', "
+        "column_default IS NOT NULL OR is_identity = 'YES' OR is_generated = 'ALWAYS' "
         "FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = %s",
         [table],
     )

@@ -9,6 +9,9 @@ from django.utils import timezone
 from accounts.actors import Interface
 from accounts.models import Account
 
+# Zone.synced_version of a zone the sweeper has not marked: above any version a zone will reach.
+UNMARKED = 2**62
+
 
 class Zone(models.Model):
     name = models.CharField(max_length=253, unique=True, help_text="Lower-case A-labels, no trailing dot.")
@@ -16,6 +19,18 @@ class Zone(models.Model):
     serial = models.PositiveBigIntegerField(default=1)
     # Bumped once per committed change set; a nameserver is current when it confirmed this version.
     version = models.PositiveBigIntegerField(default=0)
+    # The sweeper's marker (zones/push/services.py: sync_markers_sweep): equal to `version` when every nameserver it
+    # counts had confirmed this version when it last looked. Any change set moves `version` past it, so the zones some
+    # server may lack are the few whose two columns differ: `unsynced`, which the database computes on every write
+    # (so no writer can forget it), with statistics the planner can use (it cannot estimate a comparison of two
+    # columns) and a partial index, instead of a pass over every zone and sync row. UNMARKED (never a real version)
+    # until the sweeper has looked.
+    synced_version = models.PositiveBigIntegerField(db_default=UNMARKED)
+    unsynced = models.GeneratedField(
+        expression=~models.Q(version=models.F("synced_version")),  # type: ignore[arg-type]  # a Q is an expression
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
     default_ttl = models.PositiveIntegerField(default=3600)
     soa_mname = models.CharField(max_length=255)
     soa_rname = models.CharField(max_length=255)
@@ -36,7 +51,10 @@ class Zone(models.Model):
         # An account's zones in name order (the dashboard's pages and search): without it the planner may walk the
         # global name index and filter by account, 60,431 of 100,000 zones for one page of ?q=shop on an account of
         # 5,000 (scale_ref); with it, that account's rows only.
-        indexes = [models.Index(fields=["account", "name"], name="zone_account_name")]
+        indexes = [
+            models.Index(fields=["account", "name"], name="zone_account_name"),
+            models.Index(fields=["id"], name="zone_unsynced", condition=models.Q(unsynced=True)),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -132,6 +150,9 @@ class Nameserver(models.Model):
     # bind, knot: where new zones' files are written; the server must read the same directory.
     zone_directory = models.CharField(max_length=500, blank=True)
     enabled = models.BooleanField(default=True)
+    # Whether the sweeper's markers (Zone.synced_version) count this server. Until they do (a new server, or one enabled
+    # again) the readers of sync state look at every zone for it, as they look at every zone for none.
+    swept = models.BooleanField(db_default=False)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -131,6 +131,7 @@ def push_sweep() -> int:
     """Beat: put the catalog zone's members right, then enqueue a push of every zone behind on any enabled
     nameserver (failing ones after their backoff)."""
     push_services.catalog_sync()
+    push_services.sync_markers_sweep()
     zone_ids = push_selectors.zones_due()
     for zone_id in zone_ids:
         push_zone_enqueue(zone_id)

@@ -27,6 +27,7 @@ from tests.apikeys import MakeKey
 from tests.sessions import sign_in_verified
 from zones.models import Change, Nameserver, Zone, ZoneSync
 from zones.push import selectors
+from zones.push import services as push_services
 from zones.push.selectors import SyncState
 from zones.services import Add, zone_apply, zone_create
 
@@ -59,8 +60,10 @@ def _sync(zone: Zone, server: Nameserver, version: int, **extra: object) -> None
     ZoneSync.objects.create(zone=zone, nameserver=server, version=version, **extra)
 
 
-@pytest.fixture
-def world(account: Account, cli_actor: Actor, make_key: MakeKey) -> World:
+@pytest.fixture(params=["unswept", "swept"])
+def world(request: pytest.FixtureRequest, account: Account, cli_actor: Actor, make_key: MakeKey) -> World:
+    """The same rows read with no sweep yet (every zone looked at) and after a sweep of the markers (only the zones
+    whose marker differs from their version): every answer below must be the same."""
     # Zones first: with no nameserver enabled a commit pushes nothing, so nothing here reaches the network.
     zones = {name: zone_create(name=name, account=account, actor=cli_actor) for name in EXPECTED}
     assert zone_apply(zone=zones["behind.example.net"], changes=[Add("www", "A", "192.0.2.1")], actor=cli_actor).ok
@@ -83,6 +86,9 @@ def world(account: Account, cli_actor: Actor, make_key: MakeKey) -> World:
     later = timezone.now() + timedelta(minutes=5)
     _sync(failing, a, 0, attempts=2, last_error="REFUSED", next_attempt=later)
     _sync(failing, b, failing.version)
+    if request.param == "swept":
+        assert push_services.sync_markers_sweep() == 1  # insync.example.net: the others lag on an enabled server
+        assert set(Nameserver.objects.filter(swept=True).values_list("name", flat=True)) == {"ns-a", "ns-b"}
     customer = User.objects.create_user("alice", password="a long test password")
     account.members.add(customer)
     customer_client = Client()

@@ -112,14 +112,25 @@ def zone_current(*, zone: Zone) -> bool:
 # anti-join its few rows are estimated well, so the plans built on it stay small however many zones there are. The
 # sweeper also counts a server still in its backoff after a failure as settled (`settled`).
 def _lagging(*, settled: str = "", where: str = "") -> str:
+    """The pairs not current, in two parts. For the servers the sweeper's markers count (Nameserver.swept): only the
+    zones whose marker differs from their version (Zone.unsynced, through the partial index zone_unsynced: the few
+    changed since the last sweep, or behind), each probed on the sync rows' (zone, nameserver) key: a scalar subquery
+    with LIMIT 1 stays a probe per pair, where an anti-join may be planned as a pass over every sync row. For the
+    servers not counted yet (new, or enabled again), every zone. `settled` and `where` appear once in each part:
+    their parameters are given twice (_twice)."""
+    matches = f"c.zone_id = z.id AND c.nameserver_id = n.id AND (c.version = z.version{settled})"
+    columns = "z.id AS zone_id, z.name AS zone, z.version AS zone_version, n.id AS nameserver_id, n.name AS nameserver"
     return f"""
-        SELECT z.id AS zone_id, z.name AS zone, z.version AS zone_version, n.id AS nameserver_id, n.name AS nameserver
-        FROM zones_zone z JOIN zones_nameserver n ON n.enabled
-        WHERE NOT EXISTS (
-            SELECT 1 FROM zones_zonesync c
-            WHERE c.zone_id = z.id AND c.nameserver_id = n.id AND (c.version = z.version{settled})
-        ){where}
+        SELECT {columns} FROM zones_zone z JOIN zones_nameserver n ON n.enabled AND n.swept
+        WHERE z.unsynced AND (SELECT 1 FROM zones_zonesync c WHERE {matches} LIMIT 1) IS NULL{where}
+        UNION ALL
+        SELECT {columns} FROM zones_zone z JOIN zones_nameserver n ON n.enabled AND NOT n.swept
+        WHERE NOT EXISTS (SELECT 1 FROM zones_zonesync c WHERE {matches}){where}
     """  # noqa: S608 (the SQL's own constants: values go as parameters)
+
+
+def _twice(params: Sequence[Any]) -> list[Any]:
+    return [*params, *params]
 
 
 # Since when a change has been pending on a pair (p) with its sync row's version (`version`): when the oldest change
@@ -171,7 +182,7 @@ def zones_due(*, now: datetime | None = None) -> list[int]:
     when = connection.ops.adapt_datetimefield_value(now or timezone.now())
     settled = _lagging(settled=" OR c.next_attempt > %s")
     sql = f"SELECT DISTINCT zone_id FROM ({settled}) p ORDER BY zone_id"  # noqa: S608 (constant SQL)
-    return [row[0] for row in _rows(sql, [when])]
+    return [row[0] for row in _rows(sql, _twice([when]))]
 
 
 # --- one row per zone and server --------------------------------------------------------------------------------------
@@ -205,6 +216,7 @@ def sync_statuses_streamed(*, zone_names: Sequence[str] | None = None, behind: b
     if zone_names:
         where, params = f" AND z.name IN ({', '.join(['%s'] * len(zone_names))})", list(zone_names)
     pairs = _lagging(where=where) if behind else _ALL_PAIRS.format(where=where)
+    params = _twice(params) if behind else params
     return (_status(row) for row in _rows(_STATUSES.format(pairs=pairs), params, stream=True))
 
 

@@ -23,7 +23,7 @@ import dns.rdata
 import dns.rdataclass
 import dns.rdataset
 import dns.rdatatype
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.actors import Actor
@@ -31,7 +31,7 @@ from accounts.audit import security_event_record
 from accounts.models import SecurityEvent
 from zones import journal, records
 from zones.journal import RRsetEntry, zone_serial_raise
-from zones.models import Nameserver, Record, Zone, ZoneSync
+from zones.models import UNMARKED, Nameserver, Record, Zone, ZoneSync
 from zones.push import control, delivery, dnssec, transport
 from zones.push.control import ControlError
 from zones.push.locks import zone_push_lock
@@ -455,6 +455,47 @@ def backoff(attempts: int) -> timedelta:
     """Exponential with full jitter: 1, 2, 4 ... seconds, at most MAX_BACKOFF; spreads retries of many zones."""
     ceiling = min(2.0 ** max(attempts - 1, 0), MAX_BACKOFF.total_seconds())
     return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))  # noqa: S311 (jitter, not a secret)
+
+
+# --- the sweeper's markers ------------------------------------------------------------------------------------------
+# Zone.synced_version is a hint that may only err towards "look at this zone": a zone whose marker equals its version
+# is current on every server the markers count (Nameserver.swept). It is set here only, and only when that holds, in
+# one statement that reads the zone's version as it updates the row; a change set moves the version past it. A sync
+# row never moves back (compare-and-set forward, _confirm), so nothing else can make a marked zone lag, except a server
+# that starts counting: a new one, or one enabled again. Such a server is counted only after the zones it lacks have
+# been unmarked; a disabled server stops counting (its rows only age) and so stops holding back the markers.
+
+_UNMARK_LACKING = """
+    UPDATE zones_zone SET synced_version = %s
+    WHERE version = synced_version AND NOT EXISTS (
+        SELECT 1 FROM zones_zonesync c WHERE c.zone_id = zones_zone.id AND c.nameserver_id = %s
+            AND c.version = zones_zone.version
+    )
+"""
+# Zones every server that is enabled or counted has confirmed at their version now (a server enabled since the read
+# of the swept flags is enabled: it must have the zone too).
+_MARK_CURRENT = """
+    UPDATE zones_zone SET synced_version = version
+    WHERE unsynced AND NOT EXISTS (
+        SELECT 1 FROM zones_nameserver n WHERE (n.enabled OR n.swept) AND NOT EXISTS (
+            SELECT 1 FROM zones_zonesync c WHERE c.zone_id = zones_zone.id AND c.nameserver_id = n.id
+                AND c.version = zones_zone.version
+        )
+    )
+"""
+
+
+def sync_markers_sweep() -> int:
+    """Before each sweep: stop counting disabled servers, start counting enabled ones (after unmarking the zones they
+    lack), then mark the zones every counted server has confirmed. Returns how many zones were marked. Each
+    statement takes the rows it changes for a moment; the first run after an upgrade marks every zone once."""
+    Nameserver.objects.filter(enabled=False, swept=True).update(swept=False)
+    with connection.cursor() as cursor:
+        for nameserver_id in Nameserver.objects.filter(enabled=True, swept=False).values_list("pk", flat=True):
+            cursor.execute(_UNMARK_LACKING, [UNMARKED, nameserver_id])
+            Nameserver.objects.filter(pk=nameserver_id, enabled=True).update(swept=True)
+        cursor.execute(_MARK_CURRENT)
+        return max(int(cursor.rowcount), 0)
 
 
 # --- the catalog zone ----------------------------------------------------------------------------------------------
