@@ -58,6 +58,8 @@ def apikey_verify(*, key_id: str, secret: str) -> ApiKey | None:
 
 def token_verify(token: str) -> ApiKey | None:
     digest = _digest("bearer", token)
+    if _token_age(token) > settings.API_TOKEN_LIFETIME:  # the lifetime as it is now, for a remembered token too
+        return None
     remembered = _recalled(digest)
     if remembered is not None:
         return remembered
@@ -69,8 +71,16 @@ def token_verify(token: str) -> ApiKey | None:
     if key is None or not apikey_active(key):
         return None
     # A token expires on its own: remembered no longer than it is valid.
-    signed_at = signing.b62_decode(token.rsplit(".", 2)[1])  # value.timestamp.signature, checked above
-    return _remembered(digest, key, min(REMEMBERED_TTL, settings.API_TOKEN_LIFETIME - (time.time() - signed_at)))
+    return _remembered(digest, key, min(REMEMBERED_TTL, settings.API_TOKEN_LIFETIME - _token_age(token)))
+
+
+def _token_age(token: str) -> float:
+    """Seconds since the token was signed, by its timestamp (value.timestamp.signature; infinite if it has none).
+    Authentic only once its signature is checked: a remembered token's was."""
+    try:
+        return time.time() - signing.b62_decode(token.rsplit(".", 2)[1])
+    except (IndexError, ValueError):
+        return float("inf")
 
 
 # Verified credentials of this process: HMAC(SECRET_KEY, credential) -> the key, the state row it was verified with,

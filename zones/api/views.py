@@ -129,8 +129,9 @@ class V2View(APIView):
             self.throttled(request, wait)
 
     def target_zone(self, request: Request) -> Zone | None:
-        """The zone the request addresses if the key may see it (None: none, or not for this key)."""
-        return None
+        """The zone the URL names (`{zone}`) if the key may see it (None: none, or not for this key)."""
+        name = self.kwargs.get("zone")
+        return zone_for_key(self.key(request), name) if isinstance(name, str) else None
 
     def key(self, request: Request) -> ApiKey:
         if not isinstance(request.auth, ApiKey):  # IsAuthenticated lets a request through only with a key
