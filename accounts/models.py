@@ -106,3 +106,17 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.subject}"
+
+
+class RateCount(models.Model):
+    """A request-rate counter of the REST APIs when the cache is the database (accounts/counters.py, count_events):
+    the count of the window its first event opened, and when that window ends (seconds since the epoch). Its own
+    table rather than the cache's, whose pickled values cannot be incremented in SQL: here one statement counts every
+    scope of a request. Rows past their deadline are deleted now and then by the same code."""
+
+    key = models.CharField(max_length=250, primary_key=True)
+    count = models.IntegerField()
+    deadline = models.FloatField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from accounts.counters import count_event, counts
+from accounts.counters import count_event, count_events, counts
 
 DATABASE_CACHE = {
     "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "test_counters_cache"}
@@ -36,3 +36,18 @@ def test_a_trickle_of_events_does_not_extend_the_window() -> None:
     time.sleep(2.5)
     assert counts(["k"]) == {"k": 0}
     assert count_event("k", 4) == 1
+
+
+@pytest.mark.usefixtures("database_cache")
+def test_a_requests_scopes_are_counted_in_one_statement_each_in_its_own_window(django_assert_num_queries) -> None:
+
+    with django_assert_num_queries(1):
+        first = count_events({"a": 60, "b": 2})
+    assert (first["a"][0], first["b"][0]) == (1, 1)
+    assert first["a"][1] == pytest.approx(60, abs=0.5)
+    assert first["b"][1] == pytest.approx(2, abs=0.5)
+    assert [count_events({"a": 60, "b": 2})["a"][0] for _ in range(3)] == [2, 3, 4]
+    time.sleep(2.1)
+    counted = count_events({"a": 60, "b": 2})
+    assert counted["a"][0] == 5  # its window goes on
+    assert counted["b"][0] == 1  # a new window: b's ended

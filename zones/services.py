@@ -63,12 +63,15 @@ class Delete:
 
 @dataclass(frozen=True)
 class Replace:
-    """Make the RRset exactly these records (none: remove the RRset)."""
+    """Make the RRset exactly these records (none: remove the RRset), and those of its records as it is that `keep`
+    accepts (canonical content in; None: none of them), decided under the zone's lock: the REST API's PUT and DELETE
+    of a selection need not read the RRset before."""
 
     name: str
     type: str
     contents: tuple[str, ...]
     ttl: int | None = None
+    keep: Callable[[str], bool] | None = None
 
 
 Operation = Add | Delete | Replace
@@ -341,7 +344,7 @@ def _parse(op: Operation, origin: dns.name.Name) -> Operation | str:
         rdtype = records.type_parse(op.type)
         if isinstance(op, Replace):
             contents = tuple(dict.fromkeys(records.content_canonical(rdtype, c, origin) for c in op.contents))
-            return Replace(name=name, type=rdtype, contents=contents, ttl=_ttl(op.ttl))
+            return Replace(name=name, type=rdtype, contents=contents, ttl=_ttl(op.ttl), keep=op.keep)
         content = records.content_canonical(rdtype, op.content, origin)
     except RecordError as exc:
         return str(exc)
@@ -391,7 +394,8 @@ def _stage(staged: _Staged, op: Operation, actor: Actor) -> Outcome:
             return Outcome("No such record")
         del after.contents[op.content]
     else:
-        after.contents = dict.fromkeys(op.contents)
+        kept = [content for content in before.contents if op.keep(content)] if op.keep is not None else []
+        after.contents = dict.fromkeys([*kept, *op.contents])
         if op.ttl is not None:
             after.ttl = op.ttl
         elif not before.contents:

@@ -42,6 +42,7 @@ class ZoneHead:
     default_ttl: int
     api_password: str
     pushed: bool  # some nameserver is enabled: a committed change has somewhere to go
+    account_id: int  # whose zone it is: a caller that did not read the zone first checks it here (precondition)
 
 
 RRsetRow = tuple[int, str, str, int, int | None, str | None]  # rrset id, name, type, ttl, record id, content
@@ -69,7 +70,7 @@ def _postgres() -> bool:
 
 _HEAD = (
     "SELECT name, version, serial, record_count, default_ttl, api_password,"
-    " EXISTS (SELECT 1 FROM zones_nameserver WHERE enabled) FROM zones_zone WHERE id = %s"
+    " EXISTS (SELECT 1 FROM zones_nameserver WHERE enabled), account_id FROM zones_zone WHERE id = %s"
 )
 _RRSETS = (
     "SELECT s.id, s.name, s.type, s.ttl, r.id, r.content FROM zones_rrset s"
@@ -102,8 +103,8 @@ def zone_lock(zone_id: int, names: Sequence[str]) -> tuple[ZoneHead | None, list
                 rows += cursor.fetchall()
     if head is None:
         return None, []
-    name, version, serial, record_count, default_ttl, api_password, pushed = head
-    return ZoneHead(name, version, serial, record_count, default_ttl, api_password, bool(pushed)), rows
+    name, version, serial, record_count, default_ttl, api_password, pushed, account_id = head
+    return ZoneHead(name, version, serial, record_count, default_ttl, api_password, bool(pushed), account_id), rows
 
 
 def zone_write(zone_id: int, difference: Difference, journal: Statement) -> list[tuple[Any, ...]]:

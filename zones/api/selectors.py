@@ -5,6 +5,10 @@ Whether the nameservers are current (`?verify`) is zones/push/selectors.py's to 
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
+
 from accounts.models import ApiKey
 from accounts.selectors import apikey_allows_record, apikey_allows_zone
 from zones import records
@@ -21,16 +25,48 @@ def zones_for_key(key: ApiKey) -> list[str]:
     return [name for name in names if apikey_allows_zone(key, zone_name=name, account_id=key.account_id)]
 
 
-def zone_for_key(key: ApiKey, name: str) -> Zone | None:
-    """The zone `name` if the key may see it; None alike for a missing zone and another account's (no oracle)."""
+def zone_for_key(key: ApiKey, name: str, *, remembered: bool = False) -> Zone | None:
+    """The zone `name` if the key may see it; None alike for a missing zone and another account's (no oracle).
+
+    `remembered`: a zone of the key's account found before in this process may come from memory, as an unread Zone
+    with only its id, name and account: for a write that checks them again under the zone's lock (zones/api/services.py,
+    `owner`), and forgets the zone (`zone_forget`) when they no longer hold."""
     try:
         normalized = records.zone_name_normalize(name)
     except RecordError:
         return None
-    zone = Zone.objects.filter(name=normalized, account_id=key.account_id).first()
-    if zone is None or not apikey_allows_zone(key, zone_name=zone.name, account_id=zone.account_id):
+    if not apikey_allows_zone(key, zone_name=normalized, account_id=key.account_id):
         return None
+    if remembered and (zone_id := _zone_recalled(normalized, key.account_id)) is not None:
+        return Zone(pk=zone_id, name=normalized, account_id=key.account_id)
+    zone = Zone.objects.filter(name=normalized, account_id=key.account_id).first()
+    if zone is not None:
+        with _ZONES_LOCK:
+            _ZONES[normalized] = (zone.pk, zone.account_id, time.monotonic() + ZONES_TTL)
+            _ZONES.move_to_end(normalized)
+            while len(_ZONES) > ZONES_MAX:
+                _ZONES.popitem(last=False)
     return zone
+
+
+def zone_forget(name: str) -> None:
+    with _ZONES_LOCK:
+        _ZONES.pop(name, None)
+
+
+# Zones read by this process: name -> id, account, until when. Nothing here is trusted without the check under the lock.
+_ZONES: OrderedDict[str, tuple[int, int, float]] = OrderedDict()
+_ZONES_LOCK = threading.Lock()
+ZONES_TTL = 300.0
+ZONES_MAX = 10_000
+
+
+def _zone_recalled(name: str, account_id: int) -> int | None:
+    with _ZONES_LOCK:
+        found = _ZONES.get(name)
+    if found is None or found[1] != account_id or found[2] <= time.monotonic():
+        return None
+    return found[0]
 
 
 def rrsets_visible(*, zone: Zone, key: ApiKey, host: str | None, rdtype: str | None) -> RRsets:

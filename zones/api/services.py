@@ -1,12 +1,16 @@
 """The REST API's writes: v2 record lists turned into one zone_apply call, inside the API key's scope.
 
-Each function is one transaction: the zone row is locked first, so what is read to compute the change (the records
-a PUT replaces, those a DELETE matches) cannot move before zone_apply writes it. All or nothing.
+A PUT or DELETE whose selection names every RRset it touches (host and type, with or without a data filter: the
+common `/records/{host}/{type}`) is one zone_apply and nothing else: each RRset a Replace whose `keep` says which of
+its records stay, decided under the zone's lock, and the counts taken from the change it journals. The caller may
+pass a zone it has not read (`owner`: the account it must belong to, checked under the lock; PreconditionFailed
+otherwise). Other selections (a host or type left open, the provider's RRsets) lock the zone first and read what they
+replace or remove in the same transaction, so it cannot move before zone_apply writes it. All or nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +27,18 @@ from zones.api.selectors import rrsets_selected
 from zones.models import Change, Zone
 from zones.records import RecordError
 from zones.selectors import RRsets, RRsetView, rrsets_matching
-from zones.services import Add, ApplyResult, Delete, Operation, Replace, ZoneError, zone_apply, zone_import
+from zones.services import (
+    Add,
+    ApplyResult,
+    Delete,
+    Operation,
+    PreconditionFailed,
+    Replace,
+    ZoneError,
+    zone_apply,
+    zone_import,
+)
+from zones.store import ZoneHead
 
 
 @dataclass(frozen=True)
@@ -41,7 +56,13 @@ class Counts:
 
 
 def records_add(
-    *, zone: Zone, key: ApiKey, selection: Selection, items: Sequence[Mapping[str, Any]], actor: Actor
+    *,
+    zone: Zone,
+    key: ApiKey,
+    selection: Selection,
+    items: Sequence[Mapping[str, Any]],
+    actor: Actor,
+    owner: int | None = None,
 ) -> Counts:
     """Add the records (POST), each inside the selection. A record the zone has already, or one given twice, is a
     400 whose first error starts "Duplicate record" (dns-lexicon looks for it); nothing is added then."""
@@ -49,6 +70,7 @@ def records_add(
         raise RequestError(["data selects records that exist; a POST adds records (filter by host and type)"])
     wanted = _parse_all(zone, selection, items)
     _check_scope(key, wanted)
+    owned(zone, owner)
     with transaction.atomic():
         Zone.objects.select_for_update().filter(pk=zone.pk).first()
         existing = _existing_at(zone, wanted)
@@ -71,7 +93,13 @@ def records_add(
 
 
 def records_replace(
-    *, zone: Zone, key: ApiKey, selection: Selection, items: Sequence[Mapping[str, Any]], actor: Actor
+    *,
+    zone: Zone,
+    key: ApiKey,
+    selection: Selection,
+    items: Sequence[Mapping[str, Any]],
+    actor: Actor,
+    owner: int | None = None,
 ) -> Counts:
     """Make the records the key can see inside the selection exactly `items` (PUT); records outside it stay.
 
@@ -82,6 +110,22 @@ def records_replace(
     wanted = _parse_all(zone, selection, items)
     _check_scope(key, wanted)
     groups = _group(wanted)
+    named = _named_rrsets(selection, key)
+    if named is not None:
+        replacements: list[Operation] = [
+            Replace(
+                name=host,
+                type=rdtype,
+                contents=tuple(groups.get((host, rdtype), (None, []))[1]),
+                ttl=groups.get((host, rdtype), (None, []))[0],
+                keep=_unselected(selection, (host, rdtype), origin),
+            )
+            for host, rdtype in named
+        ]
+        # Those without records of the body first: www's TXT must be gone before a CNAME comes.
+        replacements.sort(key=lambda op: isinstance(op, Replace) and bool(op.contents))
+        return counts_from_change(_apply(zone, replacements, actor, owner).change)
+    owned(zone, owner)
     with transaction.atomic():
         Zone.objects.select_for_update().filter(pk=zone.pk).first()
         current = rrsets_selected(zone=zone, key=key, selection=selection)
@@ -104,7 +148,7 @@ def records_replace(
     return Counts(added=added, removed=removed)
 
 
-def records_delete(*, zone: Zone, key: ApiKey, selection: Selection, actor: Actor) -> Counts:
+def records_delete(*, zone: Zone, key: ApiKey, selection: Selection, actor: Actor, owner: int | None = None) -> Counts:
     """Remove the records the key can see inside the selection (DELETE).
 
     The provider's records (SOA, apex NS) are never removed; they are not counted either. A host and type the key may
@@ -113,6 +157,14 @@ def records_delete(*, zone: Zone, key: ApiKey, selection: Selection, actor: Acto
     for clause in selection.clauses:
         if clause.host is not None and clause.rdtype is not None:
             _check_scope(key, [Wanted(host=clause.host, rdtype=clause.rdtype, content="", ttl=None)])
+    named = _named_rrsets(selection, key)
+    if named is not None:
+        removals: list[Operation] = [
+            Replace(name=host, type=rdtype, contents=(), keep=_unselected(selection, (host, rdtype), origin))
+            for host, rdtype in named
+        ]
+        return Counts(removed=counts_from_change(_apply(zone, removals, actor, owner).change).removed)
+    owned(zone, owner)
     with transaction.atomic():
         Zone.objects.select_for_update().filter(pk=zone.pk).first()
         current = rrsets_selected(zone=zone, key=key, selection=selection)
@@ -222,10 +274,42 @@ def _selected(selection: Selection, rrset_key: tuple[str, str], content: str, or
     return selection.covers(host, rdtype, codec.data_of(rdtype, content), origin)
 
 
-def _apply(zone: Zone, operations: Sequence[Operation], actor: Actor) -> ApplyResult:
+def _named_rrsets(selection: Selection, key: ApiKey) -> list[tuple[str, str]] | None:
+    """The RRsets a selection touches when every clause names its host and type (those the key may see), sorted; None
+    when one leaves either open or names a provider RRset or the SOA type (then the zone is read under the lock)."""
+    named: set[tuple[str, str]] = set()
+    for clause in selection.clauses:
+        if clause.host is None or clause.rdtype is None or clause.rdtype == "SOA":
+            return None
+        if (clause.host, clause.rdtype) in records.PROVIDER_RRSETS:
+            return None
+        named.add((clause.host, clause.rdtype))
+    return sorted(rrset for rrset in named if apikey_allows_record(key, host=rrset[0], rdtype=rrset[1]))
+
+
+def _unselected(selection: Selection, rrset_key: tuple[str, str], origin: dns.name.Name) -> Callable[[str], bool]:
+    """Whether a record of the RRset (canonical content) lies outside the selection, and so stays."""
+    return lambda content: not _selected(selection, rrset_key, content, origin)
+
+
+def owned(zone: Zone, owner: int | None) -> None:
+    """For a zone the caller has not read: raise PreconditionFailed unless it exists by that name in that account."""
+    if owner is not None and not Zone.objects.filter(pk=zone.pk, name=zone.name, account_id=owner).exists():
+        raise PreconditionFailed(f"the zone {zone.name} changed under the request")
+
+
+def _apply(zone: Zone, operations: Sequence[Operation], actor: Actor, owner: int | None = None) -> ApplyResult:
     if not operations:
+        owned(zone, owner)  # nothing to apply: the zone is not locked, and must be checked here
         return ApplyResult(outcomes=[])
-    result = zone_apply(zone=zone, changes=operations, actor=actor)
+    precondition = None
+    if owner is not None:
+        name = zone.name
+
+        def precondition(head: ZoneHead) -> bool:
+            return head.name == name and head.account_id == owner
+
+    result = zone_apply(zone=zone, changes=operations, actor=actor, precondition=precondition)
     if not result.ok:
         raise RequestError(result.errors)
     return result

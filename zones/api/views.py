@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db import transaction
@@ -32,6 +32,7 @@ from accounts.selectors import (
     apikey_actor,
     apikey_allows_address,
     apikey_allows_record,
+    apikey_allows_zone,
     apikey_restricted_to_records,
     apikey_verify,
 )
@@ -42,7 +43,7 @@ from zones.api import schema as schema_docs
 from zones.api.media import MASTER_FILE, AcceptHeaderNegotiation, MasterFileParser, MasterFileRenderer
 from zones.api.schema import RecordsSchema
 from zones.api.selection import RequestError, Selection, selection_parse
-from zones.api.selectors import records_selected, zone_for_key, zones_for_key
+from zones.api.selectors import records_selected, zone_for_key, zone_forget, zones_for_key
 from zones.api.services import (
     Counts,
     records_add,
@@ -50,11 +51,12 @@ from zones.api.services import (
     records_replace,
     zone_replace_from_master_file,
 )
-from zones.api.throttling import AddressThrottle, KeyThrottle, zone_throttle
+from zones.api.throttling import AddressThrottle, KeyThrottle, ZoneThrottle, throttles_count
 from zones.dyndns.services import HostUpdate, dyndns_host_update
 from zones.models import Zone
 from zones.push.selectors import zone_current
 from zones.selectors import zone_for_fqdn
+from zones.services import PreconditionFailed
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +104,7 @@ def _flatten(data: Any, path: str = "") -> list[str]:
 
 
 class V2View(APIView):
-    # The per-zone rate is counted in zone(), once the key may see the zone (zone_throttle).
+    # The per-zone rate is counted with these once the key may see the zone (check_throttles, target_zone).
     throttle_classes = [KeyThrottle, AddressThrottle]
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser]
@@ -117,6 +119,20 @@ class V2View(APIView):
         method = "GET" if request.method == "HEAD" else str(request.method)
         params.query_check(request.query_params, self.query_params.get(method, frozenset()))
 
+    def check_throttles(self, request: Request) -> None:
+        """Every scope of the request in one count: the key's, the address's and, when the URL names a zone this key
+        may see, the zone's (another account's requests never use up a zone's budget)."""
+        self.target = self.target_zone(request)
+        throttles = [*self.get_throttles(), *([ZoneThrottle(self.target.pk)] if self.target is not None else [])]
+        wait = throttles_count(request, self, throttles)
+        if wait is not None:
+            self.throttled(request, wait)
+
+    def target_zone(self, request: Request) -> Zone | None:
+        """The zone the URL names (`{zone}`) if the key may see it (None: none, or not for this key)."""
+        name = self.kwargs.get("zone")
+        return zone_for_key(self.key(request), name) if isinstance(name, str) else None
+
     def key(self, request: Request) -> ApiKey:
         if not isinstance(request.auth, ApiKey):  # IsAuthenticated lets a request through only with a key
             raise exceptions.NotAuthenticated()
@@ -127,11 +143,9 @@ class V2View(APIView):
         return apikey_actor(self.key(request), interface=interface, address=str(address) if address else None)
 
     def zone(self, request: Request, name: str) -> Zone:
-        zone = zone_for_key(self.key(request), name)
-        if zone is None:
+        if self.target is None:
             raise exceptions.NotFound(f"no zone {name!r} for this API key")
-        zone_throttle(self, request, zone)
-        return zone
+        return self.target
 
     def require_write(self, request: Request) -> None:
         if self.key(request).read_only:
@@ -174,6 +188,31 @@ class RecordsView(V2View):
         "DELETE": _SELECT | _PROVIDER_FLAGS | {"verify"},
     }
 
+    def target_zone(self, request: Request) -> Zone | None:
+        """A write of records may take the zone from memory (checked again under the zone's lock); a read, a master
+        file and ?verify (which need the zone's fields) read it."""
+        remembered = (
+            request.method in {"PUT", "POST", "DELETE"}
+            and "verify" not in request.query_params
+            and _media_type(request) != MASTER_FILE
+        )
+        return zone_for_key(self.key(request), self.kwargs["zone"], remembered=remembered)
+
+    def _write(self, request: Request, zone: str, write: Callable[[Zone, int | None], Counts]) -> Counts:
+        """Run `write` on the zone; one from memory is given its owner to be checked under the lock, and if that
+        fails (deleted, or not that account's any more) it is forgotten and the zone read once more."""
+        z = self.zone(request, zone)
+        if not z._state.adding:  # read from the database for this request
+            return write(z, None)
+        try:
+            return write(z, self.key(request).account_id)
+        except (PreconditionFailed, Zone.DoesNotExist):
+            zone_forget(z.name)
+        fresh = zone_for_key(self.key(request), zone)
+        if fresh is None:
+            raise Zone.DoesNotExist(f"zone {zone} is gone")  # found, then deleted: 404 "no such zone"
+        return write(fresh, None)
+
     @extend_schema(
         summary="Read records",
         parameters=schema_docs.READ_PARAMETERS,
@@ -205,7 +244,12 @@ class RecordsView(V2View):
     def post(self, request: Request, zone: str, host: str | None = None, type: str | None = None) -> Response:
         z, selection = self._write_target(request, zone, host, type)
         items = self._body_records(request)
-        counts = records_add(zone=z, key=self.key(request), selection=selection, items=items, actor=self.actor(request))
+        key, actor = self.key(request), self.actor(request)
+        counts = self._write(
+            request,
+            zone,
+            lambda z, owner: records_add(zone=z, key=key, selection=selection, items=items, actor=actor, owner=owner),
+        )
         return self.verified(request, z, Response(_counts_body(counts)))
 
     @extend_schema(
@@ -218,13 +262,18 @@ class RecordsView(V2View):
     def put(self, request: Request, zone: str, host: str | None = None, type: str | None = None) -> Response:
         z, selection = self._write_target(request, zone, host, type)
         # The media type decides, not the parsed value: a JSON string body is not a master file.
-        if request.content_type.split(";")[0].strip().lower() == MASTER_FILE:
+        if _media_type(request) == MASTER_FILE:
             self._require_whole_zone(request, selection, [])
             counts = zone_replace_from_master_file(zone=z, text=str(request.data), actor=self.actor(request))
         else:
             items = self._body_records(request)
-            counts = records_replace(
-                zone=z, key=self.key(request), selection=selection, items=items, actor=self.actor(request)
+            key, actor = self.key(request), self.actor(request)
+            counts = self._write(
+                request,
+                zone,
+                lambda z, owner: records_replace(
+                    zone=z, key=key, selection=selection, items=items, actor=actor, owner=owner
+                ),
             )
         return self.verified(request, z, Response(_counts_body(counts)))
 
@@ -242,7 +291,12 @@ class RecordsView(V2View):
         for name in sorted(_PROVIDER_FLAGS):
             params.flag(request.query_params, name)  # read, and true or not: a DELETE never removes those records
         selection = self._selection(request, z, host, type, body)
-        counts = records_delete(zone=z, key=self.key(request), selection=selection, actor=self.actor(request))
+        key, actor = self.key(request), self.actor(request)
+        counts = self._write(
+            request,
+            zone,
+            lambda z, owner: records_delete(zone=z, key=key, selection=selection, actor=actor, owner=owner),
+        )
         reply = {"records_removed": counts.removed, "message": f"{counts.removed} records removed"}
         return self.verified(request, z, Response(reply))
 
@@ -272,6 +326,10 @@ class RecordsView(V2View):
             name: serializer.validated_data[name] for name in ("host", "type") if name in serializer.validated_data
         }
         return [{**defaults, **record} for record in serializer.validated_data["records"]]
+
+
+def _media_type(request: Request) -> str:
+    return str(request.content_type or "").split(";")[0].strip().lower()
 
 
 def _counts_body(counts: Counts) -> dict[str, Any]:
@@ -306,15 +364,20 @@ class DynamicView(V2View):
     def post(self, request: Request, fqdn: str) -> Response:
         return self._update(request, fqdn)
 
+    def target_zone(self, request: Request) -> Zone | None:
+        found = zone_for_fqdn(self.kwargs["fqdn"])
+        if found is None:
+            return None
+        zone, self.host = found
+        return zone if apikey_allows_zone(self.key(request), zone_name=zone.name, account_id=zone.account_id) else None
+
     def _update(self, request: Request, fqdn: str) -> Response:
         params.credentials_body(request.data)
         self.require_write(request)
         key = self.key(request)
-        found = zone_for_fqdn(fqdn)
-        if found is None or zone_for_key(key, found[0].name) is None:
+        if self.target is None:
             raise exceptions.NotFound(f"no zone for {fqdn!r} visible to this API key")
-        zone, host = found
-        zone_throttle(self, request, zone)
+        zone, host = self.target, self.host
         address = client_address(request)
         if address is None:
             raise RequestError(["the client address is unknown"])
