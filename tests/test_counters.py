@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import redis
 from django.core.management import call_command
 from django.test import override_settings
 
@@ -51,3 +54,42 @@ def test_a_requests_scopes_are_counted_in_one_statement_each_in_its_own_window(d
     counted = count_events({"a": 60, "b": 2})
     assert counted["a"][0] == 5  # its window goes on
     assert counted["b"][0] == 1  # a new window: b's ended
+
+
+@pytest.fixture
+def redis_cache():
+    """Django's Redis cache on the suite's real Redis (TEST_REDIS_URL, which `make test` provides), under a key
+    prefix of this process's own: the production path with REDIS_URL set."""
+    url = os.environ.get("TEST_REDIS_URL", "")
+    assert url, "TEST_REDIS_URL is not set: run the suite with `make test`"
+    prefix = f"test-counters-{os.getpid()}-{time.monotonic_ns()}"
+    cache = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": prefix}
+    }
+    with override_settings(CACHES=cache):
+        yield
+        client = redis.Redis.from_url(url)
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+
+
+@pytest.mark.usefixtures("redis_cache")
+def test_a_requests_scopes_are_counted_in_one_round_trip_on_redis_each_in_its_own_window() -> None:
+    first = count_events({"a": 60, "b": 2})
+    assert (first["a"][0], first["b"][0]) == (1, 1)
+    assert first["a"][1] == pytest.approx(60, abs=0.5)
+    assert first["b"][1] == pytest.approx(2, abs=0.5)
+    assert [count_events({"a": 60, "b": 2})["a"][0] for _ in range(3)] == [2, 3, 4]
+    assert counts(["a", "b", "none"]) == {"a": 4, "b": 4, "none": 0}  # the same keys, read the way the checks read
+    time.sleep(2.1)
+    counted = count_events({"a": 60, "b": 2})
+    assert counted["a"][0] == 5  # its window goes on
+    assert counted["b"][0] == 1  # a new window: b's ended
+    assert counted["b"][1] == pytest.approx(2, abs=0.5)
+
+
+@pytest.mark.usefixtures("redis_cache")
+def test_concurrent_requests_on_redis_lose_no_count() -> None:
+    with ThreadPoolExecutor(8) as pool:
+        seen = sorted(pool.map(lambda _: count_events({"shared": 60})["shared"][0], range(200)))
+    assert seen == list(range(1, 201))
