@@ -146,14 +146,17 @@ def test_an_address_set_by_another_writer_after_the_read_is_nochg(update, zone, 
     assert update("hostname=a.example.com&myip=192.0.2.9", key_auth) == "nochg 192.0.2.9\n"
 
 
-def test_a_zone_deleted_between_the_read_and_the_write_is_nohost(update, zone, key_auth, cli_actor, monkeypatch):
+@pytest.mark.parametrize("addresses", ["myip=192.0.2.1", "myipv6=2001:db8:abcd::/48"])
+def test_a_zone_deleted_between_the_read_and_the_write_is_nohost(  # noqa: PLR0917 (fixtures)
+    update, zone, key_auth, cli_actor, monkeypatch, addresses
+):
     def read_then_delete(**kwargs: Any) -> Lookup:
         found = dyndns_lookup(**kwargs)
         zone_delete(zone=zone, actor=cli_actor)
         return found
 
     monkeypatch.setattr("zones.dyndns.views.dyndns_lookup", read_then_delete)
-    assert update("hostname=a.example.com&myip=192.0.2.1", key_auth) == "nohost\n"
+    assert update(f"hostname=a.example.com&{addresses}", key_auth) == "nohost\n"
 
 
 def test_only_hosts_without_a_dot_in_any_zone_read_nothing(update, key_auth):

@@ -66,7 +66,7 @@ def dyndns_host_update(
     under the lock, PreconditionFailed otherwise, Zone.DoesNotExist if it is gone). A prefix renumbers the records the
     host has, so they are read under the zone's lock first."""
     if update.v6_prefix is not None:
-        return _renumbered(zone=zone, host=host, update=update, actor=actor)
+        return _renumbered(zone=zone, host=host, update=update, actor=actor, precondition=precondition)
     wanted = _wanted(update, {})
     operations: list[Operation] = [
         Replace(name=host, type=rdtype, contents=tuple(contents), ttl_new=settings.DYNDNS_TTL)
@@ -97,7 +97,9 @@ def dyndns_unchanged(update: HostUpdate, current: dict[str, list[str]]) -> list[
     return _addresses(update, wanted)
 
 
-def _renumbered(*, zone: Zone, host: str, update: HostUpdate, actor: Actor) -> HostOutcome:
+def _renumbered(
+    *, zone: Zone, host: str, update: HostUpdate, actor: Actor, precondition: Callable[[ZoneHead], bool] | None
+) -> HostOutcome:
     with transaction.atomic():
         Zone.objects.select_for_update().filter(pk=zone.pk).first()
         current = rrsets_matching(zone=zone, host=host)
@@ -111,7 +113,9 @@ def _renumbered(*, zone: Zone, host: str, update: HostUpdate, actor: Actor) -> H
             )
             for rdtype, contents in wanted.items()
         ]
-        result = zone_apply(zone=zone, changes=operations, actor=actor) if operations else None
+        result = None
+        if operations:
+            result = zone_apply(zone=zone, changes=operations, actor=actor, precondition=precondition)
     if result is not None and not result.ok:
         return HostOutcome(error="; ".join(result.errors))
     final = {t: v.contents for (_, t), v in current.items() if t in {"A", "AAAA"}} | wanted
