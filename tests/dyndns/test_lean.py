@@ -15,6 +15,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from accounts.counters import count_events
 from accounts.secrets import secret_matches
 from accounts.services import Scope, apikey_create, apikey_revoke
 from zones.dyndns import selectors as dyndns_selectors
@@ -163,3 +164,18 @@ def test_only_hosts_without_a_dot_in_any_zone_read_nothing(update, key_auth):
     with CaptureQueriesContext(connection) as captured:
         assert update("hostname=nodot&myip=192.0.2.1", key_auth) == "notfqdn\n"
     assert not any("UNION ALL" in query["sql"] for query in captured.captured_queries)
+
+
+def test_the_hosts_of_a_request_are_counted_in_one_round_trip(update, key_auth, zone, monkeypatch, settings):
+    calls: list[dict[str, int]] = []
+
+    def counted(windows: dict[str, int]) -> dict[str, tuple[int, float]]:
+        calls.append(dict(windows))
+        return count_events(windows)
+
+    monkeypatch.setattr("zones.dyndns.views.count_events", counted)
+    reply = update("hostname=a.example.com,b.example.com,a.example.org&myip=192.0.2.1", key_auth)
+    assert reply == "good 192.0.2.1\ngood 192.0.2.1\nnohost\n"
+    assert calls == [
+        {f"dyndns-host:{zone.pk}:a": settings.DYNDNS_WINDOW, f"dyndns-host:{zone.pk}:b": settings.DYNDNS_WINDOW}
+    ]
