@@ -8,10 +8,12 @@ client (the whole middleware and DRF stack, no HTTP server), each of
 - PATCH: the same PUT with a data filter (?data=<old address>), a replacement of the selected record only,
 - GET /dns/v2/zones/{zone}/records/host/A,
 - DELETE then POST of one record (pairs, so that every request changes the zone),
-- dyndns2 GET /nic/update?hostname=dyn.{zone}&myip=<new address>,
+- dyndns2 GET /nic/update?hostname=dyn.{zone}&myip=<new address> with the API key, the same with the address it has
+  (a `nochg`), and with the host's own Dynamic DNS password (DynDNSHost),
 
 is run --requests times after a warm-up, and the table gives milliseconds per request (median and mean), queries per
-request, and with --profile the functions that took the most time (cProfile, cumulative) for the PUT.
+request, with --profile the functions that took the most time (cProfile, cumulative) and with --queries the statements
+of one request, for the PUT or the first request --only selects.
 
 SQLite by default (a temporary file). With DATABASE_URL=postgres://..., a database of its own on that server
 (--database, dropped at the end); DATABASE_URL's own database is not touched.
@@ -41,6 +43,7 @@ from bench.harness import drop_database, fresh_address, recreate_database
 
 ZONE = "inprocess.example"
 HOST = "host"
+NOCHG_ADDRESS = "192.0.2.77"
 
 
 def main() -> int:
@@ -49,6 +52,7 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="print the PUT's cProfile (top 30, cumulative)")
     parser.add_argument("--queries", action="store_true", help="print the SQL of one PUT")
     parser.add_argument("--database", default="bench_rest_inprocess", help="the throwaway PostgreSQL database")
+    parser.add_argument("--only", default="", help="measure only the requests whose name contains this (dyndns2)")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     with tempfile.TemporaryDirectory(prefix="rest-inprocess-") as directory:
@@ -94,41 +98,52 @@ def run(database_url: str, args: argparse.Namespace) -> None:
     from django.test import Client
 
     call_command("migrate", "--noinput", verbosity=0)
-    authorization = _set_up()
+    authorization, host_authorization = _set_up()
     client = Client()
     headers = {"HTTP_AUTHORIZATION": authorization, "REMOTE_ADDR": "192.0.2.10"}
-    kinds = _requests(client, headers)
+    kinds = _requests(client, headers, {**headers, "HTTP_AUTHORIZATION": host_authorization})
     cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
     print(f"# {connection.vendor}, cache {cache}, {args.requests} requests of each kind after 20 of warm-up\n")
     print("| request | ms p50 | ms mean | queries |")
     print("|---|---:|---:|---:|")
     for name, request in kinds.items():
+        if args.only not in name:
+            continue
         times, queries = _measure(request, args.requests)
         print(f"| {name} | {statistics.median(times):.2f} | {statistics.mean(times):.2f} | {queries} |", flush=True)
+    measured = next((name for name in kinds if args.only in name), "PUT records/host/A")
     if args.queries:
-        _queries(kinds["PUT records/host/A"])
+        _queries(measured, kinds[measured])
     if args.profile:
-        _profile(kinds["PUT records/host/A"], args.requests)
+        _profile(measured, kinds[measured], args.requests)
 
 
-def _set_up() -> str:
-    import base64
-
+def _set_up() -> tuple[str, str]:
+    """The API key's Basic authorization, and the Dynamic DNS password's of the host dynhost."""
     from accounts.actors import Actor
     from accounts.services import Scope, account_create, apikey_create
-    from zones.services import zone_create
+    from zones.dyndns.services import dyndns_password_set
+    from zones.services import Add, zone_apply, zone_create
 
     actor = Actor.cli("bench/rest_inprocess.py")
     account = account_create(name="bench", actor=actor)
-    zone_create(name=ZONE, account=account, actor=actor)
+    zone = zone_create(name=ZONE, account=account, actor=actor)
     key, secret = apikey_create(account=account, scope=Scope(), actor=actor)
-    return "Basic " + base64.b64encode(f"{key.key_id}:{secret}".encode()).decode()
+    password = dyndns_password_set(zone=zone, host="dynhost", actor=actor)
+    zone_apply(zone=zone, changes=[Add("same", "A", NOCHG_ADDRESS)], actor=actor)  # every update of it is a nochg
+    return _basic(key.key_id, secret), _basic(f"dynhost.{ZONE}", password)
+
+
+def _basic(user: str, password: str) -> str:
+    import base64
+
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 Request = Callable[[], Any]
 
 
-def _requests(client: Any, headers: dict[str, str]) -> dict[str, Request]:
+def _requests(client: Any, headers: dict[str, str], host_headers: dict[str, str]) -> dict[str, Request]:
     path = f"/dns/v2/zones/{ZONE}/records/{HOST}/A"
     last = {"address": ""}
 
@@ -152,18 +167,24 @@ def _requests(client: Any, headers: dict[str, str]) -> dict[str, Request]:
         body = json.dumps({"records": [{"ttl": 300, "data": last["address"]}]})
         return _checked(client.post(path, body, content_type="application/json", **headers), added=1)
 
-    def dyndns() -> Any:
-        response = client.get(f"/nic/update?hostname=dyn.{ZONE}&myip={fresh_address()}", **headers)
-        assert response.status_code == 200, response.content
-        assert response.content.startswith(b"good"), response.content
-        return response
+    def dyndns(host: str, answer: bytes, used: dict[str, str], *, fresh: bool = True) -> Request:
+        def request() -> Any:
+            address = fresh_address() if fresh else NOCHG_ADDRESS
+            response = client.get(f"/nic/update?hostname={host}.{ZONE}&myip={address}", **used)
+            assert response.status_code == 200, response.content
+            assert response.content == answer + f" {address}\n".encode(), response.content
+            return response
+
+        return request
 
     return {
         "PUT records/host/A": put,
         "PUT records/host/A?data=old (a PATCH)": patch,
         "GET records/host/A": get,
         "DELETE + POST records/host/A (two requests)": delete_post,
-        "dyndns2 /nic/update": dyndns,
+        "dyndns2 /nic/update, API key": dyndns("dyn", b"good", headers),
+        "dyndns2 /nic/update, API key, nochg": dyndns("same", b"nochg", headers, fresh=False),
+        "dyndns2 /nic/update, host password": dyndns("dynhost", b"good", host_headers),
     }
 
 
@@ -191,18 +212,18 @@ def _measure(request: Request, count: int) -> tuple[list[float], int]:
     return times, len(captured.captured_queries)
 
 
-def _queries(request: Request) -> None:
+def _queries(name: str, request: Request) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
         request()
-    print("\n## The statements of one PUT\n")
+    print(f"\n## The statements of one {name}\n")
     for number, query in enumerate(captured.captured_queries, 1):
         print(f"{number:3}. {query['sql'][:160]}")
 
 
-def _profile(request: Request, count: int) -> None:
+def _profile(name: str, request: Request, count: int) -> None:
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(count):
@@ -210,7 +231,7 @@ def _profile(request: Request, count: int) -> None:
     profiler.disable()
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
-    print(f"\n## cProfile of {count} PUTs (cumulative)\n")
+    print(f"\n## cProfile of {count} x {name} (cumulative)\n")
     print(out.getvalue())
 
 

@@ -65,13 +65,15 @@ class Delete:
 class Replace:
     """Make the RRset exactly these records (none: remove the RRset), and those of its records as it is that `keep`
     accepts (canonical content in; None: none of them), decided under the zone's lock: the REST API's PUT and DELETE
-    of a selection need not read the RRset before."""
+    of a selection need not read the RRset before. Without `ttl` an RRset keeps its TTL, and one that does not exist
+    yet gets `ttl_new` (None: the zone's default TTL), also decided under the lock: Dynamic DNS need not read first."""
 
     name: str
     type: str
     contents: tuple[str, ...]
     ttl: int | None = None
     keep: Callable[[str], bool] | None = None
+    ttl_new: int | None = None
 
 
 Operation = Add | Delete | Replace
@@ -344,7 +346,7 @@ def _parse(op: Operation, origin: dns.name.Name) -> Operation | str:
         rdtype = records.type_parse(op.type)
         if isinstance(op, Replace):
             contents = tuple(dict.fromkeys(records.content_canonical(rdtype, c, origin) for c in op.contents))
-            return Replace(name=name, type=rdtype, contents=contents, ttl=_ttl(op.ttl), keep=op.keep)
+            return Replace(name, rdtype, contents, ttl=_ttl(op.ttl), keep=op.keep, ttl_new=_ttl(op.ttl_new))
         content = records.content_canonical(rdtype, op.content, origin)
     except RecordError as exc:
         return str(exc)
@@ -399,7 +401,7 @@ def _stage(staged: _Staged, op: Operation, actor: Actor) -> Outcome:
         if op.ttl is not None:
             after.ttl = op.ttl
         elif not before.contents:
-            after.ttl = staged.head.default_ttl
+            after.ttl = op.ttl_new if op.ttl_new is not None else staged.head.default_ttl
     staged.put(key, after)
     error = _rule_violation(staged, op.name, op.type, actor)
     if error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -13,19 +14,18 @@ from django.db import transaction
 from accounts.actors import Actor
 from accounts.audit import security_event_record
 from accounts.models import SecurityEvent
-from accounts.secrets import secret_hash, secret_matches
+from accounts.secrets import secret_hash
 from zones import records
 from zones.models import DynDNSHost, Zone
 from zones.records import RecordError
 from zones.selectors import rrsets_matching
 from zones.services import Operation, Replace, zone_apply
+from zones.store import ZoneHead
 
 log = logging.getLogger(__name__)
 
 IPv4 = ipaddress.IPv4Address
 IPv6 = ipaddress.IPv6Address
-# Hashed for unknown hosts, so that timing does not reveal which hosts have a password.
-_DUMMY = secret_hash("dummy", b"\0" * 16)
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,54 @@ class HostOutcome:
     error: str | None = None
 
 
-def dyndns_host_update(*, zone: Zone, host: str, update: HostUpdate, actor: Actor) -> HostOutcome:
-    """Apply `update` to the host's A/AAAA RRsets in one zone_apply. New RRsets get the short Dynamic DNS TTL."""
+def dyndns_host_update(
+    *,
+    zone: Zone,
+    host: str,
+    update: HostUpdate,
+    actor: Actor,
+    precondition: Callable[[ZoneHead], bool] | None = None,
+) -> HostOutcome:
+    """Apply `update` to the host's A/AAAA RRsets in one zone_apply. New RRsets get the short Dynamic DNS TTL.
+
+    Addresses given are one zone_apply and nothing else (`zone` need not have been read: `precondition` checks it
+    under the lock, PreconditionFailed otherwise, Zone.DoesNotExist if it is gone). A prefix renumbers the records the
+    host has, so they are read under the zone's lock first."""
+    if update.v6_prefix is not None:
+        return _renumbered(zone=zone, host=host, update=update, actor=actor, precondition=precondition)
+    wanted = _wanted(update, {})
+    operations: list[Operation] = [
+        Replace(name=host, type=rdtype, contents=tuple(contents), ttl_new=settings.DYNDNS_TTL)
+        for rdtype, contents in wanted.items()
+    ]
+    if not operations:
+        return HostOutcome()
+    result = zone_apply(zone=zone, changes=operations, actor=actor, precondition=precondition)
+    if not result.ok:
+        return HostOutcome(error="; ".join(result.errors))
+    # The RRsets are now exactly what was asked for: the answer needs no read.
+    return HostOutcome(changed=result.change is not None, addresses=_addresses(update, wanted))
+
+
+def _addresses(update: HostUpdate, final: dict[str, list[str]]) -> list[str]:
+    """The answer's addresses: those of each family the update touched, A first."""
+    return [a for rdtype in ("A", "AAAA") if rdtype in update.types for a in sorted(final.get(rdtype, []))]
+
+
+def dyndns_unchanged(update: HostUpdate, current: dict[str, list[str]]) -> list[str] | None:
+    """The answer's addresses if `update` would leave a host whose A and AAAA records are `current` as it is (a
+    `nochg`), else None. Only for addresses given: a prefix is renumbered under the lock."""
+    if update.v6_prefix is not None or not update.types:
+        return None
+    wanted = _wanted(update, {})
+    if any(sorted(current.get(rdtype, [])) != contents for rdtype, contents in wanted.items()):
+        return None
+    return _addresses(update, wanted)
+
+
+def _renumbered(
+    *, zone: Zone, host: str, update: HostUpdate, actor: Actor, precondition: Callable[[ZoneHead], bool] | None
+) -> HostOutcome:
     with transaction.atomic():
         Zone.objects.select_for_update().filter(pk=zone.pk).first()
         current = rrsets_matching(zone=zone, host=host)
@@ -67,12 +113,13 @@ def dyndns_host_update(*, zone: Zone, host: str, update: HostUpdate, actor: Acto
             )
             for rdtype, contents in wanted.items()
         ]
-        result = zone_apply(zone=zone, changes=operations, actor=actor) if operations else None
+        result = None
+        if operations:
+            result = zone_apply(zone=zone, changes=operations, actor=actor, precondition=precondition)
     if result is not None and not result.ok:
         return HostOutcome(error="; ".join(result.errors))
     final = {t: v.contents for (_, t), v in current.items() if t in {"A", "AAAA"}} | wanted
-    addresses = [a for rdtype in ("A", "AAAA") if rdtype in update.types for a in sorted(final.get(rdtype, []))]
-    return HostOutcome(changed=result is not None and result.change is not None, addresses=addresses)
+    return HostOutcome(changed=result is not None and result.change is not None, addresses=_addresses(update, final))
 
 
 def _wanted(update: HostUpdate, current: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -141,12 +188,3 @@ def dyndns_password_delete(*, zone: Zone, host: str, actor: Actor) -> bool:
 def _fqdn(host: str, zone: Zone) -> str:
     """The host's fully qualified name: the user name a router signs in with."""
     return zone.name if host == "@" else f"{host}.{zone.name}"
-
-
-def dyndns_password_host(*, zone: Zone, host: str, password: str) -> DynDNSHost | None:
-    """The host entry if `password` is its Dynamic DNS password; constant time whether or not the host has one."""
-    entry = DynDNSHost.objects.filter(zone=zone, host=host).first()
-    if entry is None:
-        secret_matches(_DUMMY, password)
-        return None
-    return entry if secret_matches(entry.password_hash, password) else None

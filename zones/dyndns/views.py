@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.actors import Actor, Interface
 from accounts.authentication import bearer_token, credentials_from_basic
-from accounts.counters import count_event, counts
+from accounts.counters import count_event, count_events, counts
 from accounts.models import ApiKey
 from accounts.net import IPAddress, client_address
 from accounts.selectors import (
@@ -28,10 +28,11 @@ from accounts.selectors import (
     token_verify,
 )
 from zones import records
-from zones.dyndns.services import HostUpdate, dyndns_host_update, dyndns_password_host
-from zones.models import DynDNSHost, Zone
+from zones.dyndns.selectors import HostPassword, Lookup, ZoneRef, dyndns_lookup, dyndns_password_verify
+from zones.dyndns.services import HostUpdate, dyndns_host_update, dyndns_unchanged
+from zones.models import Zone
 from zones.records import RecordError
-from zones.selectors import zone_for_fqdn
+from zones.services import PreconditionFailed
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,8 @@ def checkip(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def nic_update(request: HttpRequest) -> HttpResponse:
+    """One read (the hosts' zones, the signing-in host's password row, their addresses), the key's row if a key signs
+    in, one round trip that counts the updates, then one zone_apply per host that changes (none for a `nochg`)."""
     params = request.GET.copy()
     if request.method == "POST":
         params.update(request.POST)
@@ -78,7 +81,11 @@ def nic_update(request: HttpRequest) -> HttpResponse:
         return _reply(["notfqdn"])
     if len(hostnames) > MAX_HOSTS:
         return _reply(["numhost"])
-    principal = _authenticate(request, params)
+    credentials = _credentials(request, params)
+    # A host's user name is its domain name (key ids are hex); one that is not a domain name names no host.
+    user = credentials.user if isinstance(credentials, Credentials) and _is_fqdn(credentials.user) else None
+    lookup = dyndns_lookup(fqdns=[h for h in hostnames if _is_fqdn(h)], user=user)
+    principal = _authenticate(credentials, lookup)
     if principal is None or (isinstance(principal, ApiKey) and not _key_usable(principal, client)):
         _failure(client)
         return _reply(["badauth"] * len(hostnames))
@@ -87,8 +94,7 @@ def nic_update(request: HttpRequest) -> HttpResponse:
     except BadAddress as exc:
         log.info("dyndns: bad address from %s: %s", client, exc)
         return _reply(["911"] * len(hostnames))
-    actor = _actor(principal, client)
-    return _reply([_update_host(fqdn, principal, update, actor) for fqdn in hostnames])
+    return _reply(_updates(hostnames, lookup, principal, update, _actor(principal, client)))
 
 
 # --- authentication ------------------------------------------------------------------------------------------------
@@ -109,25 +115,21 @@ def _credentials(request: HttpRequest, params: QueryDict) -> Credentials | str |
     return None
 
 
-def _authenticate(request: HttpRequest, params: QueryDict) -> ApiKey | DynDNSHost | None:
-    credentials = _credentials(request, params)
+def _authenticate(credentials: Credentials | str | None, lookup: Lookup) -> ApiKey | HostPassword | None:
     if credentials is None:
         return None
     if isinstance(credentials, str):
         return token_verify(credentials)
     if "." not in credentials.user:  # key ids are hex; a host password's user name is the host's domain name
         return apikey_verify(key_id=credentials.user, secret=credentials.password)
-    found = zone_for_fqdn(credentials.user)
-    if found is None:
-        return None
-    return dyndns_password_host(zone=found[0], host=found[1], password=credentials.password)
+    return dyndns_password_verify(user=credentials.user, password=credentials.password, row=lookup.password)
 
 
 def _key_usable(key: ApiKey, client: IPAddress | None) -> bool:
     return not key.read_only and apikey_allows_address(key, str(client) if client else None)
 
 
-def _actor(principal: ApiKey | DynDNSHost, client: IPAddress | None) -> Actor:
+def _actor(principal: ApiKey | HostPassword, client: IPAddress | None) -> Actor:
     if isinstance(principal, ApiKey):
         label = f"API key {principal.key_id}"
     else:
@@ -144,26 +146,59 @@ def _failure(client: IPAddress | None) -> None:
     count_event(f"dyndns-fail:{client}", settings.DYNDNS_WINDOW)
 
 
-def _hammering(zone: Zone, host: str) -> bool:
-    """True once a host has been updated more often than a router needs to within the window."""
-    return count_event(f"dyndns-host:{zone.pk}:{host}", settings.DYNDNS_WINDOW) > settings.DYNDNS_UPDATES_PER_HOST
+# --- the update of each host ---------------------------------------------------------------------------------------
 
 
-# --- the update of one host ----------------------------------------------------------------------------------------
-
-
-def _update_host(fqdn: str, principal: ApiKey | DynDNSHost, update: HostUpdate, actor: Actor) -> str:
+def _is_fqdn(fqdn: str) -> bool:
     try:
         records.zone_name_normalize(fqdn)  # a domain name of two labels or more
     except RecordError:
-        return "notfqdn"
-    found = zone_for_fqdn(fqdn)
-    if found is None or not _may_update(principal, found[0], found[1], update):
-        return "nohost"
+        return False
+    return True
+
+
+def _updates(
+    hostnames: list[str], lookup: Lookup, principal: ApiKey | HostPassword, update: HostUpdate, actor: Actor
+) -> list[str]:
+    """One answer line per host name. The hosts that may be updated are counted first, all in one round trip; a host
+    updated more often than a router needs within the window is `abuse`."""
+    allowed = {
+        fqdn: found
+        for fqdn in hostnames
+        if (found := lookup.zones.get(fqdn)) is not None and _may_update(principal, found[0], found[1], update)
+    }
+    counted = count_events({_hammer_key(*found): settings.DYNDNS_WINDOW for found in allowed.values()})
+    lines = []
+    for fqdn in hostnames:
+        found = allowed.get(fqdn)
+        if found is None:
+            lines.append("nohost" if _is_fqdn(fqdn) else "notfqdn")
+        elif counted[_hammer_key(*found)][0] > settings.DYNDNS_UPDATES_PER_HOST:
+            lines.append("abuse")
+        else:
+            lines.append(_update_host(fqdn, found, update, lookup, actor))
+    return lines
+
+
+def _hammer_key(zone: ZoneRef, host: str) -> str:
+    return f"dyndns-host:{zone.id}:{host}"
+
+
+def _update_host(fqdn: str, found: tuple[ZoneRef, str], update: HostUpdate, lookup: Lookup, actor: Actor) -> str:
     zone, host = found
-    if _hammering(zone, host):
-        return "abuse"
-    outcome = dyndns_host_update(zone=zone, host=host, update=update, actor=actor)
+    unchanged = dyndns_unchanged(update, lookup.current(zone, host))
+    if unchanged is not None:  # as the request's read found it: nothing to lock or write
+        return f"nochg {','.join(unchanged)}".rstrip()
+    try:
+        outcome = dyndns_host_update(
+            zone=Zone(pk=zone.id, name=zone.name, account_id=zone.account_id),
+            host=host,
+            update=update,
+            actor=actor,
+            precondition=lambda head: head.name == zone.name and head.account_id == zone.account_id,
+        )
+    except (PreconditionFailed, Zone.DoesNotExist):  # deleted (or given away) since the read
+        return "nohost"
     if outcome.error is not None:
         log.info("dyndns: update of %s refused: %s", fqdn, outcome.error)
         return "911"
@@ -171,9 +206,9 @@ def _update_host(fqdn: str, principal: ApiKey | DynDNSHost, update: HostUpdate, 
     return f"{word} {','.join(outcome.addresses)}".rstrip()
 
 
-def _may_update(principal: ApiKey | DynDNSHost, zone: Zone, host: str, update: HostUpdate) -> bool:
-    if isinstance(principal, DynDNSHost):
-        return principal.zone_id == zone.pk and principal.host == host
+def _may_update(principal: ApiKey | HostPassword, zone: ZoneRef, host: str, update: HostUpdate) -> bool:
+    if isinstance(principal, HostPassword):
+        return principal.zone_id == zone.id and principal.host == host
     if not apikey_allows_zone(principal, zone_name=zone.name, account_id=zone.account_id):
         return False
     return all(apikey_allows_record(principal, host=host, rdtype=rdtype) for rdtype in update.types)
