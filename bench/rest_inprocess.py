@@ -12,8 +12,9 @@ client (the whole middleware and DRF stack, no HTTP server), each of
   (a `nochg`), and with the host's own Dynamic DNS password (DynDNSHost),
 
 is run --requests times after a warm-up, and the table gives milliseconds per request (median and mean), queries per
-request, with --profile the functions that took the most time (cProfile, cumulative) and with --queries the statements
-of one request, for the PUT or the first request --only selects.
+request, the process's CPU time per request, with --profile the functions that took the most time (cProfile,
+cumulative and own time) and with --queries the statements of one request, for the PUT or the first request --only
+selects.
 
 SQLite by default (a temporary file). With DATABASE_URL=postgres://..., a database of its own on that server
 (--database, dropped at the end); DATABASE_URL's own database is not touched.
@@ -49,7 +50,7 @@ NOCHG_ADDRESS = "192.0.2.77"
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=300, help="measured requests of each kind (300)")
-    parser.add_argument("--profile", action="store_true", help="print the PUT's cProfile (top 30, cumulative)")
+    parser.add_argument("--profile", action="store_true", help="print the PUT's cProfile (cumulative and tottime)")
     parser.add_argument("--queries", action="store_true", help="print the SQL of one PUT")
     parser.add_argument("--database", default="bench_rest_inprocess", help="the throwaway PostgreSQL database")
     parser.add_argument("--only", default="", help="measure only the requests whose name contains this (dyndns2)")
@@ -104,13 +105,14 @@ def run(database_url: str, args: argparse.Namespace) -> None:
     kinds = _requests(client, headers, {**headers, "HTTP_AUTHORIZATION": host_authorization})
     cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
     print(f"# {connection.vendor}, cache {cache}, {args.requests} requests of each kind after 20 of warm-up\n")
-    print("| request | ms p50 | ms mean | queries |")
-    print("|---|---:|---:|---:|")
+    print("| request | ms p50 | ms mean | CPU ms mean | queries |")
+    print("|---|---:|---:|---:|---:|")
     for name, request in kinds.items():
         if args.only not in name:
             continue
-        times, queries = _measure(request, args.requests)
-        print(f"| {name} | {statistics.median(times):.2f} | {statistics.mean(times):.2f} | {queries} |", flush=True)
+        times, cpu, queries = _measure(request, args.requests)
+        row = f"| {name} | {statistics.median(times):.2f} | {statistics.mean(times):.2f} | {cpu:.2f} | {queries} |"
+        print(row, flush=True)
     measured = next((name for name in kinds if args.only in name), "PUT records/host/A")
     if args.queries:
         _queries(measured, kinds[measured])
@@ -195,21 +197,24 @@ def _checked(response: Any, added: int | None = None) -> Any:
     return response
 
 
-def _measure(request: Request, count: int) -> tuple[list[float], int]:
-    """Milliseconds of each request after a warm-up, and the queries of the last one."""
+def _measure(request: Request, count: int) -> tuple[list[float], float, int]:
+    """Milliseconds of each request after a warm-up, the process's CPU milliseconds per request (which a busy machine
+    distorts less than wall time), and the queries of the last one."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     for _ in range(20):
         request()
     times = []
+    cpu_started = time.process_time()
     for _ in range(count):
         started = time.perf_counter()
         request()
         times.append((time.perf_counter() - started) * 1000)
+    cpu = (time.process_time() - cpu_started) * 1000 / count
     with CaptureQueriesContext(connection) as captured:
         request()
-    return times, len(captured.captured_queries)
+    return times, cpu, len(captured.captured_queries)
 
 
 def _queries(name: str, request: Request) -> None:
@@ -230,8 +235,9 @@ def _profile(name: str, request: Request, count: int) -> None:
         request()
     profiler.disable()
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
-    print(f"\n## cProfile of {count} x {name} (cumulative)\n")
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+    print(f"\n## cProfile of {count} x {name} (cumulative, then tottime)\n")
     print(out.getvalue())
 
 

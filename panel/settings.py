@@ -44,7 +44,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "panel.csp.CSPMiddleware",  # django-csp's, with the (constant) policy header built once
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "panel.request_limits.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -61,6 +61,7 @@ class ANAME(dns.rdtypes.nsbase.UncompressedNS):
 dns.rdata.register_type(sys.modules[__name__], ANAME_RDTYPE, "ANAME")
 
 
+@functools.lru_cache(maxsize=4096)  # pure (a RecordError is not remembered); asked on every REST and dyndns request
 def zone_name_normalize(text: str) -> str:
     """Return a zone's stored name: lower-case A-labels, no trailing dot; raise RecordError if it is not a domain."""
     name = _name_from_text(text.strip().rstrip(".") + ".", dns.name.root)
@@ -70,6 +71,7 @@ def zone_name_normalize(text: str) -> str:
     return name.to_text(omit_final_dot=True)
 
 
+@functools.lru_cache(maxsize=4096)  # Names are immutable; a REST write asks for its zone's origin four times
 def zone_origin(zone_name: str) -> dns.name.Name:
     return dns.name.from_text(zone_name + ".")
 

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from rest_framework.exceptions import ValidationError
 
+from zones.api import serializers
 from zones.api.throttling import KeyThrottle, ZoneThrottle
 from zones.models import Change, Nameserver, ZoneSync
 from zones.selectors import zone_records
@@ -260,3 +262,34 @@ def test_a_master_file_past_the_zone_s_record_limit_is_a_400_before_its_tail_is_
     assert reply.status == 400
     assert reply.body["errors"] == ["the zone may hold at most 10 records; the file has more"]
     assert rows(zone) == set()
+
+
+def test_field_errors_name_each_field_and_leave_the_next_request_unaffected(api, zone):
+    # One RecordsSerializer validates every body (serializers.records_validate): nothing of one request may stay.
+    reply = api.put(R + "/www/A", {"records": [{"ttl": -1, "data": "192.0.2.1"}, {"ttl": 60}]})
+    assert reply.status == 400
+    # (The index is written records.0 here and records[0] for errors of the records' content: not this test's matter.)
+    first, second = reply.body["errors"]
+    assert first.endswith("0.ttl: Ensure this value is greater than or equal to 0."), first
+    assert second.endswith("1.data: This field is required."), second
+    assert api.put(R + "/www/A", {"records": [{"ttl": 60, "data": "192.0.2.9"}]}).status == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"records": [{"ttl": 60, "data": "192.0.2.1", "mx_priority": 70000}], "host": "a" * 300},
+        {"records": "nope"},
+        {"records": [], "type": "A"},
+        {"host": "www"},
+        {"records": [{"data": None}, 5]},
+    ],
+)
+def test_the_shared_validator_answers_as_a_fresh_serializer_would(body):
+    fresh = serializers.RecordsSerializer(data=body)
+    if fresh.is_valid():
+        assert serializers.records_validate(body) == dict(fresh.validated_data)
+    else:
+        with pytest.raises(ValidationError) as raised:
+            serializers.records_validate(body)
+        assert raised.value.detail == fresh.errors

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "panel" / "templates"
 
@@ -24,6 +24,17 @@ def test_every_response_allows_scripts_from_this_server_only(client: Client, db:
     assert directives["script-src"] == ["'self'"]
     assert directives["default-src"] == ["'self'"]
     assert directives["object-src"] == directives["base-uri"] == directives["frame-ancestors"] == ["'none'"]
+
+
+def test_a_changed_policy_is_sent_from_the_next_response_on(client: Client, db: None) -> None:
+    # The header is built once per settings object (panel/csp.py): a new policy must not meet the old header.
+    assert "'self'" in client.get("/checkip")["Content-Security-Policy"]
+    policy = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    with override_settings(CONTENT_SECURITY_POLICY=policy, CONTENT_SECURITY_POLICY_REPORT_ONLY=policy):
+        response = client.get("/checkip")
+        assert response["Content-Security-Policy"] == response["Content-Security-Policy-Report-Only"]
+        assert _directives(response["Content-Security-Policy"]) == {"default-src": ["'none'"]}
+    assert _directives(client.get("/checkip")["Content-Security-Policy"])["script-src"] == ["'self'"]
 
 
 def test_no_template_holds_an_inline_script_or_event_handler() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import SimpleNamespace
 from typing import IO, Any
 
@@ -11,6 +11,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
 
 MASTER_FILE = "text/dns"
 
@@ -46,3 +47,17 @@ class AcceptHeaderNegotiation(DefaultContentNegotiation):
     there is (a stray `format=` must not change or break an answer)."""
 
     settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)  # type: ignore[assignment]  # only this setting is read
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        # No Accept header, or curl's and python-requests' `*/*`, takes the first renderer as DRF would, without
+        # parsing media types on every request.
+        listed = list(renderers)
+        if request.META.get("HTTP_ACCEPT", _ANY) == _ANY and not format_suffix and listed:
+            return listed[0], str(listed[0].media_type)
+        chosen: tuple[BaseRenderer, str] = super().select_renderer(request, listed, format_suffix)
+        return chosen
+
+
+_ANY = "*/*"

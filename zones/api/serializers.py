@@ -54,6 +54,18 @@ class RecordsSerializer(serializers.Serializer[dict[str, Any]]):
     type = serializers.CharField(required=False, max_length=10, help_text="Type of the records that name none.")
 
 
+# One instance validates every request body: building a serializer deep-copies and binds its declared fields (here
+# 3 + 16 per record serializer), which cost more CPU than the write itself. Validation keeps no state on the instance
+# (DRF's run_validation and to_internal_value only read `fields`, built once), so threads may share it.
+_RECORDS = RecordsSerializer()
+
+
+def records_validate(data: Any) -> dict[str, Any]:
+    """The body's records and defaults, validated as RecordsSerializer(data=data).is_valid(raise_exception=True) would:
+    the same values, and the same ValidationError (its detail keyed by field) for an invalid body."""
+    return dict(_RECORDS.run_validation(data))
+
+
 class RecordFormSerializer(RecordSerializer):
     """One record, form-encoded (curl -d data=4.3.2.1): each field once."""
 

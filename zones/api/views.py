@@ -320,12 +320,9 @@ class RecordsView(V2View):
             raise OutOfScope("this API key is restricted to some hosts or types and cannot use whole-zone files")
 
     def _body_records(self, request: Request) -> list[dict[str, Any]]:
-        serializer = serializers.RecordsSerializer(data=params.records_body(request.data))
-        serializer.is_valid(raise_exception=True)
-        defaults = {
-            name: serializer.validated_data[name] for name in ("host", "type") if name in serializer.validated_data
-        }
-        return [{**defaults, **record} for record in serializer.validated_data["records"]]
+        validated = serializers.records_validate(params.records_body(request.data))
+        defaults = {name: validated[name] for name in ("host", "type") if name in validated}
+        return [{**defaults, **record} for record in validated["records"]]
 
 
 def _media_type(request: Request) -> str:
