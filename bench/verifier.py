@@ -1,9 +1,12 @@
 """Benchmark: a full pass of the verifier (zones/push/verify.py) over N zones x 2 nameservers, against real BIND.
 
 Usage: .venv/bin/python bench/verifier.py [--zones 10000] [--postgres postgres://postgres@127.0.0.1:5432]
+       .venv/bin/python bench/verifier.py --database verify_100k   # a migrated copy of bench/scale.py's database
 
 `__main__` builds a throwaway PostgreSQL database (bench_verifier: migrated, N zones of 11 records in 9 RRsets each,
-loaded with bulk inserts), calls `verify_row` and drops the database. `verify_row(database_url)` works on any
+loaded with bulk inserts), calls `verify_row` and drops the database; with --database it measures that existing
+database instead (a copy: it writes ZoneSync, VerifyRun and Nameserver rows) and keeps it. `verify_row(database_url)`
+works on any
 migrated database holding zones (bench/scale.py's, say): it writes every zone of the database to a zone file (one
 streamed query), starts two BIND servers (named -f, throwaway configuration, free 127.0.0.1 ports, as
 tests/push/servers.py does) each serving every zone as a primary that takes TSIG-signed UPDATEs, registers them as the
@@ -52,30 +55,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--zones", type=int, default=10_000)
     parser.add_argument("--postgres", default=os.environ.get("POSTGRES_URL", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument("--database", help="measure this existing, migrated database (kept) instead of building one")
     args = parser.parse_args()
     server = args.postgres.rsplit("/", 1)[0] if args.postgres.count("/") > 2 else args.postgres
     from bench.harness import drop_database, recreate_database
 
-    recreate_database(server, DATABASE)
-    url = f"{server}/{DATABASE}"
+    name = args.database or DATABASE
+    if not args.database:
+        recreate_database(server, DATABASE)
+    url = f"{server}/{name}"
     os.environ.update(ENV | {"DATABASE_URL": url})
     try:
         import django
 
         django.setup()
-        from django.core.management import call_command
+        if not args.database:
+            from django.core.management import call_command
 
-        call_command("migrate", verbosity=0)
-        started = time.monotonic()
-        _load(args.zones)
-        print(f"loaded {args.zones} zones in {time.monotonic() - started:.1f} s", file=sys.stderr)
+            call_command("migrate", verbosity=0)
+            started = time.monotonic()
+            _load(args.zones)
+            print(f"loaded {args.zones} zones in {time.monotonic() - started:.1f} s", file=sys.stderr)
         figures = verify_row(url)
         _report(figures, args)
     finally:
         from django.db import connections
 
         connections.close_all()
-        drop_database(server, DATABASE)
+        if not args.database:
+            drop_database(server, DATABASE)
 
 
 # --- the data set of __main__ -----------------------------------------------------------------------------------------
@@ -171,6 +179,7 @@ def verify_row(database_url: str) -> dict[str, Any]:
         figures["concurrency"] = settings.PUSH_VERIFY_CONCURRENCY
         figures["transfers_at_once"] = settings.PUSH_VERIFY_TRANSFERS
         figures["interval"] = settings.PUSH_VERIFY_INTERVAL
+        figures["load"] = " ".join(f"{value:.2f}" for value in os.getloadavg())
         return figures
     finally:
         for server in servers:
@@ -340,7 +349,8 @@ def _report(figures: dict[str, Any], args: argparse.Namespace) -> None:
         f"verified again by name: {figures['clean_after']}/{figures['named_pairs']} copies clean, "
         f"planted record gone from {figures['planted_gone']}/{figures['planted']}"
     )
-    print(f"\ncommand: .venv/bin/python bench/verifier.py --zones {args.zones}")
+    source = f"--database {args.database}" if args.database else f"--zones {args.zones}"
+    print(f"\ncommand: .venv/bin/python bench/verifier.py {source}; load average {figures['load']}")
 
 
 if __name__ == "__main__":
