@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -149,17 +150,19 @@ def _template(nameservers: list[str]) -> list[tuple[str, str, int, tuple[str, ..
 
 def verify_row(database_url: str) -> dict[str, Any]:
     """Measure the verifier over every zone of the database at `database_url` (Django set up against it) x 2 BIND
-    servers started here; returns the figures. Leaves the database's enabled nameservers switched off and two of its
-    own ("verify-a", "verify-b", disabled again at the end) in their place."""
+    servers started here; returns the figures. The database's enabled nameservers are switched off meanwhile (on again
+    at the end); its own two ("verify-a", "verify-b") stay, disabled, with their sync rows and the runs."""
     from django.conf import settings
     from django.db import connection
 
     assert connection.settings_dict["NAME"] == database_url.rsplit("/", 1)[1], "Django is set up on another database"
     from tests.push.servers import Nameserver as Server
     from tests.push.servers import bind_server
+    from zones.models import Nameserver
 
     directory = Path(tempfile.mkdtemp(prefix="bench-verifier-"))
     servers: list[Server] = []
+    enabled = list(Nameserver.objects.filter(enabled=True).values_list("pk", flat=True))
     try:
         started = time.monotonic()
         names = _export(directory / "files")
@@ -169,8 +172,10 @@ def verify_row(database_url: str) -> dict[str, Any]:
             _serve(server, directory / "files", names)
             servers.append(server)
         started = time.monotonic()
+        for server in servers:  # both load at once; with 100,000 zones BIND answers only after minutes
+            with server.log.open("ab") as log:
+                server.process = subprocess.Popen(server.command, stdout=log, stderr=subprocess.STDOUT)
         for server in servers:
-            server.start()
             _await_loaded(server, names)
         loaded = time.monotonic() - started
         rows = _register(servers)
@@ -184,9 +189,8 @@ def verify_row(database_url: str) -> dict[str, Any]:
     finally:
         for server in servers:
             server.stop()
-        from zones.models import Nameserver
-
         Nameserver.objects.filter(name__in=["verify-a", "verify-b"]).update(enabled=False)
+        Nameserver.objects.filter(pk__in=enabled).update(enabled=True)
         shutil.rmtree(directory, ignore_errors=True)
 
 
@@ -229,10 +233,10 @@ def _write(files: Path, zone: tuple[str, Any], lines: list[str]) -> None:
 
 
 def _serve(server: Any, files: Path, names: list[str]) -> None:
-    """Each zone as a primary zone of the server, its file copied to the server's own directory (BIND writes a journal
-    next to a zone that takes UPDATEs, and two servers may not share one)."""
+    """Each zone as a primary zone of the server, its file linked into the server's own directory (BIND writes a
+    journal next to a zone that takes UPDATEs, and two servers may not share one)."""
     zones = server.zone_directory / "bench"
-    shutil.copytree(files, zones)
+    shutil.copytree(files, zones, copy_function=os.link)  # BIND replaces a file it rewrites (rename): links will do
     with (server.directory / "named.conf").open("a") as conf:
         for name in names:
             conf.write(
@@ -251,6 +255,8 @@ def _await_loaded(server: Any, names: list[str]) -> None:
     origins = [dns.name.from_text(name) for name in names]
     deadline = time.monotonic() + 1800
     while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"BIND on {server.port} exited: {server.log.read_text()[-2000:]}")
         answers = transport.soa_sweep(transport.Server("127.0.0.1", server.port, key), origins, window=64)
         missing = [origin for origin, answer in zip(origins, answers, strict=True) if answer.serial is None]
         if not missing:
