@@ -11,9 +11,11 @@ queue of their own (purged at the end), as production does; the database is drop
   .venv/bin/python bench/scale.py --scale 0.02         # the quick run of `make bench`
   .venv/bin/python bench/scale.py --database scale_ref --keep --no-measure   # a loaded database for others to copy
   .venv/bin/python bench/scale.py --reuse scale_copy --only dashboard,search # measure a loaded database again
+  .venv/bin/python bench/scale.py --reuse scale_copy --only verifier          # rows that write: on a copy, by name
 
 A row is a function of `Bench` returning a `Measurement`; add one to ROWS and it is measured, printed and
-selectable with --only.
+selectable with --only. A row that writes (`verifier`: two BIND servers and the verifier's passes) is measured after
+the others, and on a reused database only when --only names it: never on scale_ref itself, which others copy.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def main() -> None:
         if not args.reuse:
             built = _build(url, Shape.at(args.scale))
         if not args.no_measure:
-            _report(_measure(_rows(args.only)), url, built)
+            _report(_measure(_rows(args.only, reused=bool(args.reuse))), url, built)
     finally:
         _close_connections()
         _purge(args.broker, queue)
@@ -215,6 +217,7 @@ class Row:
     measure: Callable[[Bench], Measurement]
     issue: str  # issue 15's figure at scale ("before")
     target_ms: float = DEFAULT_TARGET_MS
+    writes: bool = False  # changes the database: measured after the others, on a reused one only when named
 
 
 def _timed(call: Callable[[], Any], *, runs: int = RUNS) -> tuple[list[float], int, Any]:
@@ -396,6 +399,31 @@ def next_free(bench: Bench) -> Measurement:
     return Measurement(times, queries, note=f"{allocation.prefix} (rolled back)")
 
 
+def verifier(bench: Bench) -> Measurement:
+    """bench/verifier.py's cold and steady passes over every zone x 2 BIND servers loaded with them (the cold pass,
+    every copy transferred, is the row's time); against PUSH_VERIFY_INTERVAL. Writes ZoneSync, VerifyRun and
+    Nameserver rows: measured last."""
+    from django.db import connection
+
+    from bench.verifier import verify_row
+
+    name = connection.settings_dict["NAME"]
+    assert name != "scale_ref", "the verifier row writes: measure a copy of scale_ref, never scale_ref itself"
+    figures = verify_row(f"{os.environ['DATABASE_URL'].rsplit('/', 1)[0]}/{name}")
+    cold, steady = figures["cold"], figures["steady"]
+    assert not cold.errors, cold.error_text
+    assert not steady.errors, steady.error_text
+    assert steady.repaired == figures["planted"], figures
+    assert figures["clean_after"] == figures["named_pairs"], figures
+    note = (
+        f"steady pass {steady.seconds:,.1f} s ({steady.transferred:,} transferred, drift planted in "
+        f"{figures['planted']} zones: {steady.repaired} repaired); cold: {cold.transferred:,} of {cold.pairs:,} "
+        "copies transferred; "
+        f"interval {figures['interval']:,} s; BIND loaded in {figures['bind_loaded']:,.0f} s"
+    )
+    return Measurement([cold.seconds * 1000], None, note=note)
+
+
 ROWS: tuple[Row, ...] = (
     Row("dashboard", "customer dashboard, account of 5,000 zones", dashboard, "2,071 ms, 2.35 MB"),
     Row("search", "zone editor `?q=` in the 50k-record zone", zone_search, "1,315 ms"),
@@ -413,18 +441,28 @@ ROWS: tuple[Row, ...] = (
     Row("history", "history page of a zone", history, "7.8 ms"),
     Row("address", "staff address search", address_search, "8 ms"),
     Row("nextfree", "next free /48 (ipam)", next_free, "4.3 ms"),
+    # Last: it writes (sync rows, runs, its own two nameservers); its time is the cold pass, the worst one.
+    Row(
+        "verifier",
+        "verifier: cold pass (every copy transferred), then steady, every zone x 2 BIND",
+        verifier,
+        "cold ~4,500 s (456 s at 10k)",
+        3_600_000.0,
+        writes=True,
+    ),
 )
 
 
-def _rows(only: str | None) -> list[Row]:
+def _rows(only: str | None, *, reused: bool = False) -> list[Row]:
+    """The rows to measure, those that write last; on a reused database (scale_ref, say) those only when named."""
     if not only:
-        return list(ROWS)
+        return sorted((row for row in ROWS if not (reused and row.writes)), key=lambda row: row.writes)
     wanted = [key.strip() for key in only.split(",") if key.strip()]
     known = {row.key: row for row in ROWS}
     unknown = [key for key in wanted if key not in known]
     if unknown:
         raise SystemExit(f"unknown row(s) {', '.join(unknown)}; the rows are {', '.join(known)}")
-    return [known[key] for key in wanted]
+    return sorted((known[key] for key in wanted), key=lambda row: row.writes)
 
 
 # --- measuring and printing -----------------------------------------------------------------------------------------

@@ -490,6 +490,9 @@ class _Loader:
             "last_attempt": "CASE WHEN behind THEN tried ELSE confirmed + interval '2 s' END",
             "last_success": "confirmed + interval '2 s'",
             "next_attempt": "CASE WHEN failing THEN tried + least(power(2, tries) * 30, 3600) * interval '1 s' END",
+            "verified_version": "0",  # never verified in full: the verifier's first pass transfers every copy
+            "verified_serial": "NULL",
+            "verified_at": "NULL",
         }
         self.insert("zones_zonesync", values, source)
 

@@ -1,9 +1,12 @@
 """Benchmark: a full pass of the verifier (zones/push/verify.py) over N zones x 2 nameservers, against real BIND.
 
 Usage: .venv/bin/python bench/verifier.py [--zones 10000] [--postgres postgres://postgres@127.0.0.1:5432]
+       .venv/bin/python bench/verifier.py --database verify_100k   # a migrated copy of bench/scale.py's database
 
 `__main__` builds a throwaway PostgreSQL database (bench_verifier: migrated, N zones of 11 records in 9 RRsets each,
-loaded with bulk inserts), calls `verify_row` and drops the database. `verify_row(database_url)` works on any
+loaded with bulk inserts), calls `verify_row` and drops the database; with --database it measures that existing
+database instead (a copy: it writes ZoneSync, VerifyRun and Nameserver rows) and keeps it. `verify_row(database_url)`
+works on any
 migrated database holding zones (bench/scale.py's, say): it writes every zone of the database to a zone file (one
 streamed query), starts two BIND servers (named -f, throwaway configuration, free 127.0.0.1 ports, as
 tests/push/servers.py does) each serving every zone as a primary that takes TSIG-signed UPDATEs, registers them as the
@@ -27,6 +30,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -52,30 +56,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--zones", type=int, default=10_000)
     parser.add_argument("--postgres", default=os.environ.get("POSTGRES_URL", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument("--database", help="measure this existing, migrated database (kept) instead of building one")
     args = parser.parse_args()
     server = args.postgres.rsplit("/", 1)[0] if args.postgres.count("/") > 2 else args.postgres
     from bench.harness import drop_database, recreate_database
 
-    recreate_database(server, DATABASE)
-    url = f"{server}/{DATABASE}"
+    name = args.database or DATABASE
+    if not args.database:
+        recreate_database(server, DATABASE)
+    url = f"{server}/{name}"
     os.environ.update(ENV | {"DATABASE_URL": url})
     try:
         import django
 
         django.setup()
-        from django.core.management import call_command
+        if not args.database:
+            from django.core.management import call_command
 
-        call_command("migrate", verbosity=0)
-        started = time.monotonic()
-        _load(args.zones)
-        print(f"loaded {args.zones} zones in {time.monotonic() - started:.1f} s", file=sys.stderr)
+            call_command("migrate", verbosity=0)
+            started = time.monotonic()
+            _load(args.zones)
+            print(f"loaded {args.zones} zones in {time.monotonic() - started:.1f} s", file=sys.stderr)
         figures = verify_row(url)
         _report(figures, args)
     finally:
         from django.db import connections
 
         connections.close_all()
-        drop_database(server, DATABASE)
+        if not args.database:
+            drop_database(server, DATABASE)
 
 
 # --- the data set of __main__ -----------------------------------------------------------------------------------------
@@ -141,17 +150,19 @@ def _template(nameservers: list[str]) -> list[tuple[str, str, int, tuple[str, ..
 
 def verify_row(database_url: str) -> dict[str, Any]:
     """Measure the verifier over every zone of the database at `database_url` (Django set up against it) x 2 BIND
-    servers started here; returns the figures. Leaves the database's enabled nameservers switched off and two of its
-    own ("verify-a", "verify-b", disabled again at the end) in their place."""
+    servers started here; returns the figures. The database's enabled nameservers are switched off meanwhile (on again
+    at the end); its own two ("verify-a", "verify-b") stay, disabled, with their sync rows and the runs."""
     from django.conf import settings
     from django.db import connection
 
     assert connection.settings_dict["NAME"] == database_url.rsplit("/", 1)[1], "Django is set up on another database"
     from tests.push.servers import Nameserver as Server
     from tests.push.servers import bind_server
+    from zones.models import Nameserver
 
     directory = Path(tempfile.mkdtemp(prefix="bench-verifier-"))
     servers: list[Server] = []
+    enabled = list(Nameserver.objects.filter(enabled=True).values_list("pk", flat=True))
     try:
         started = time.monotonic()
         names = _export(directory / "files")
@@ -161,8 +172,10 @@ def verify_row(database_url: str) -> dict[str, Any]:
             _serve(server, directory / "files", names)
             servers.append(server)
         started = time.monotonic()
+        for server in servers:  # both load at once; with 100,000 zones BIND answers only after minutes
+            with server.log.open("ab") as log:
+                server.process = subprocess.Popen(server.command, stdout=log, stderr=subprocess.STDOUT)
         for server in servers:
-            server.start()
             _await_loaded(server, names)
         loaded = time.monotonic() - started
         rows = _register(servers)
@@ -171,13 +184,13 @@ def verify_row(database_url: str) -> dict[str, Any]:
         figures["concurrency"] = settings.PUSH_VERIFY_CONCURRENCY
         figures["transfers_at_once"] = settings.PUSH_VERIFY_TRANSFERS
         figures["interval"] = settings.PUSH_VERIFY_INTERVAL
+        figures["load"] = " ".join(f"{value:.2f}" for value in os.getloadavg())
         return figures
     finally:
         for server in servers:
             server.stop()
-        from zones.models import Nameserver
-
         Nameserver.objects.filter(name__in=["verify-a", "verify-b"]).update(enabled=False)
+        Nameserver.objects.filter(pk__in=enabled).update(enabled=True)
         shutil.rmtree(directory, ignore_errors=True)
 
 
@@ -220,10 +233,10 @@ def _write(files: Path, zone: tuple[str, Any], lines: list[str]) -> None:
 
 
 def _serve(server: Any, files: Path, names: list[str]) -> None:
-    """Each zone as a primary zone of the server, its file copied to the server's own directory (BIND writes a journal
-    next to a zone that takes UPDATEs, and two servers may not share one)."""
+    """Each zone as a primary zone of the server, its file linked into the server's own directory (BIND writes a
+    journal next to a zone that takes UPDATEs, and two servers may not share one)."""
     zones = server.zone_directory / "bench"
-    shutil.copytree(files, zones)
+    shutil.copytree(files, zones, copy_function=os.link)  # BIND replaces a file it rewrites (rename): links will do
     with (server.directory / "named.conf").open("a") as conf:
         for name in names:
             conf.write(
@@ -242,6 +255,8 @@ def _await_loaded(server: Any, names: list[str]) -> None:
     origins = [dns.name.from_text(name) for name in names]
     deadline = time.monotonic() + 1800
     while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"BIND on {server.port} exited: {server.log.read_text()[-2000:]}")
         answers = transport.soa_sweep(transport.Server("127.0.0.1", server.port, key), origins, window=64)
         missing = [origin for origin, answer in zip(origins, answers, strict=True) if answer.serial is None]
         if not missing:
@@ -340,7 +355,8 @@ def _report(figures: dict[str, Any], args: argparse.Namespace) -> None:
         f"verified again by name: {figures['clean_after']}/{figures['named_pairs']} copies clean, "
         f"planted record gone from {figures['planted_gone']}/{figures['planted']}"
     )
-    print(f"\ncommand: .venv/bin/python bench/verifier.py --zones {args.zones}")
+    source = f"--database {args.database}" if args.database else f"--zones {args.zones}"
+    print(f"\ncommand: .venv/bin/python bench/verifier.py {source}; load average {figures['load']}")
 
 
 if __name__ == "__main__":

@@ -13,8 +13,11 @@ when
   within a day all the same;
 - the zones were named (manage.py zones_verify ZONE...): those are always transferred.
 
-Each zone is read from the database once per run (one snapshot, whatever the number of servers), the transfers run
-PUSH_VERIFY_TRANSFERS at a time, and no push lock is taken but to repair: the repair is zone_reconcile under the
+The records of a batch's zones are read from the database in one query (services.zones_contents, each zone at one
+version, whatever the number of servers); the transfers run PUSH_VERIFY_TRANSFERS at a time and are read as wire and
+compared as the stored text (axfr.py: a copy found equal is identical; only one found different is compared again
+record by record, as dnspython objects); the copies found identical are recorded in one statement per batch. No push
+lock is taken but to repair: the repair is zone_reconcile under the
 zone's push lock, after checking that no change was made and pushed while the copy was being transferred (which
 would look like drift and is not). A VerifyRun row records the run's progress and summary for the staff page.
 """
@@ -29,28 +32,29 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-import dns.rdataset
 import dns.rdatatype
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from zones import records
 from zones.models import Nameserver, Zone, ZoneSync
 from zones.models import VerifyRun as Run
-from zones.push import dnssec, transport
+from zones.push import axfr, dnssec, transport
 from zones.push.control import ControlError
 from zones.push.locks import zone_push_lock
 from zones.push.services import (
     Difference,
     PushError,
     Snapshot,
+    ZoneContent,
     differences_between,
     server_of,
     soa_rdata,
     zone_reconcile,
-    zone_snapshot,
+    zones_contents,
 )
-from zones.push.transport import Key, TransportError
+from zones.push.transport import TransportError
 
 log = logging.getLogger(__name__)
 
@@ -265,44 +269,52 @@ class _Verifier:
     # --- transfers and comparison --------------------------------------------------------------------------------
 
     def _transfer(self, pairs: list[_Pair]) -> None:
-        snapshots = {zone_id: zone_snapshot(zone_id=zone_id) for zone_id in dict.fromkeys(p.zone.id for p in pairs)}
+        # The batch's records in one query; each copy transferred and compared as text by the pool's threads (the
+        # transfers wait on the servers, the comparison is short); the rest (the database, drift) here.
+        contents = zones_contents([pair.zone.id for pair in pairs])
+        verified: list[tuple[int, int, int | None]] = []
         with ThreadPoolExecutor(max_workers=settings.PUSH_VERIFY_TRANSFERS) as pool:
             transfers = [
-                (pair, snapshot, pool.submit(transport.zone_transfer, server_of(pair.nameserver), snapshot.origin))
+                (pair, content, pool.submit(_fetch, server_of(pair.nameserver), content))
                 for pair in pairs
-                if (snapshot := snapshots[pair.zone.id]) is not None  # deleted meanwhile: nothing to verify
+                if (content := contents.get(pair.zone.id)) is not None  # deleted meanwhile: nothing to verify
             ]
-            for pair, snapshot, future in transfers:
-                self._verify(pair, snapshot, future)
+            for pair, content, future in transfers:
+                self._verify(pair, content, future, verified)
+        _verified_many(verified, self.now)
 
-    def _verify(self, pair: _Pair, snapshot: Snapshot, transfer: Future[dict[Key, dns.rdataset.Rdataset]]) -> None:
+    def _verify(
+        self,
+        pair: _Pair,
+        content: ZoneContent,
+        fetched: Future[tuple[axfr.Transfer, bool]],
+        verified: list[tuple[int, int, int | None]],
+    ) -> None:
         try:
-            theirs = transfer.result()
+            transfer, identical = fetched.result()
         except TransportError as exc:
             self._error(pair, str(exc))
             return
         self.run.transferred += 1
-        their_serial = _compare(pair, snapshot, theirs)
         report = pair.report
+        their_serial = transfer.soa_serial if identical else _compare(pair, content.snapshot(), transfer)
         if report.clean:
-            self._verified(pair.sync, snapshot.version, their_serial)
+            if pair.sync is not None:
+                verified.append((pair.sync.pk, content.zone.version, their_serial))
             if self.named:
                 self.reports.append(report)
             return
         self.reports.append(report)
         if not report.pending:
-            self._drift(pair, snapshot)
+            self._drift(pair, content.zone.version)
 
-    def _drift(self, pair: _Pair, snapshot: Snapshot) -> None:
+    def _drift(self, pair: _Pair, version: int) -> None:
         report, sync = pair.report, pair.sync
         if sync is None:  # a copy with nothing confirmed is pending, never drift (_compare): not reached
             return
         with zone_push_lock(pair.zone.id, blocking=True):
             sync.refresh_from_db()
-            if (
-                sync.version != snapshot.version
-                or not Zone.objects.filter(pk=pair.zone.id, version=snapshot.version).exists()
-            ):
+            if sync.version != version or not Zone.objects.filter(pk=pair.zone.id, version=version).exists():
                 report.pending = True  # changed and pushed while we transferred: the next run compares again
                 return
             self.run.drift += 1
@@ -329,9 +341,18 @@ class _Verifier:
             )
 
 
-def _compare(pair: _Pair, snapshot: Snapshot, theirs: dict[Key, dns.rdataset.Rdataset]) -> int:
+def _fetch(server: transport.Server, content: ZoneContent) -> tuple[axfr.Transfer, bool]:
+    """The server's copy, and whether it is found identical as text (False: compare it record by record)."""
+    transfer = axfr.zone_transfer(server, content.origin)
+    return transfer, transfer.rrsets == content.texts and transfer.soa_text == content.zone.soa_content_at(
+        content.zone.serial
+    )
+
+
+def _compare(pair: _Pair, snapshot: Snapshot, transfer: axfr.Transfer) -> int:
     """Put the differences between the server's copy and the snapshot in the pair's report; the server's serial."""
     report = pair.report
+    theirs = transfer.rdatasets()
     their_soa = theirs.pop((snapshot.origin, dns.rdatatype.SOA))[0]
     _, report.differences = differences_between(snapshot, theirs)
     our_soa = soa_rdata(snapshot.zone, snapshot.serial)
@@ -340,3 +361,20 @@ def _compare(pair: _Pair, snapshot: Snapshot, theirs: dict[Key, dns.rdataset.Rda
     confirmed = pair.sync.version if pair.sync is not None else 0
     report.pending = bool(report.differences) and confirmed != snapshot.version
     return int(their_soa.serial)
+
+
+_VERIFIED_SQL = """
+UPDATE zones_zonesync AS sync
+SET verified_version = found.version, verified_serial = found.serial, verified_at = %s
+FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS found (id, version, serial)
+WHERE sync.id = found.id
+"""
+
+
+def _verified_many(found: list[tuple[int, int, int | None]], now: datetime) -> None:
+    """Record the copies found identical (sync id, version, the server's serial): one statement for the batch."""
+    if not found:
+        return
+    ids, versions, serials = zip(*found, strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(_VERIFIED_SQL, [now, list(ids), list(versions), list(serials)])
