@@ -363,6 +363,7 @@ def _compare(pair: _Pair, snapshot: Snapshot, transfer: axfr.Transfer) -> int:
     return int(their_soa.serial)
 
 
+# PostgreSQL: the batch as arrays, one statement.
 _VERIFIED_SQL = """
 UPDATE zones_zonesync AS sync
 SET verified_version = found.version, verified_serial = found.serial, verified_at = %s
@@ -377,4 +378,11 @@ def _verified_many(found: list[tuple[int, int, int | None]], now: datetime) -> N
         return
     ids, versions, serials = zip(*found, strict=True)
     with connection.cursor() as cursor:
-        cursor.execute(_VERIFIED_SQL, [now, list(ids), list(versions), list(serials)])
+        if connection.vendor == "postgresql":
+            cursor.execute(_VERIFIED_SQL, [now, list(ids), list(versions), list(serials)])
+        else:  # SQLite, in process: a statement per row costs no round trip
+            stamp = connection.ops.adapt_datetimefield_value(now)
+            cursor.executemany(
+                "UPDATE zones_zonesync SET verified_version = %s, verified_serial = %s, verified_at = %s WHERE id = %s",
+                [(version, serial, stamp, sync_id) for sync_id, version, serial in found],
+            )
