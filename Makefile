@@ -50,7 +50,7 @@ lint: $(VENV)/.installed ## ruff, mypy, the import contracts (layers, no cycle) 
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy .
 	$(VENV)/bin/lint-imports
-	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py makemigrations --check --dry-run
 
 bench-packages: ## install the Debian packages of requirements/apt-bench.txt that are missing (PowerDNS, the peer)
 	@bash requirements/apt-install.sh requirements/apt-bench.txt
