@@ -7,13 +7,9 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
-import hashlib
-import hmac
 import ipaddress
 import json
-import threading
 import time
-from collections import OrderedDict
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.actors import Actor, Interface
+from accounts.memory import Remembered, credential_digest
 from accounts.models import Account, ApiKey, SecurityEvent
 from accounts.secrets import DUMMY_SALT, secret_hash, secret_matches
 from accounts.services import token_signer
@@ -43,7 +40,7 @@ def apikey_verify(*, key_id: str, secret: str) -> ApiKey | None:
 
     A verified key is remembered in this process (apikey_remembered), so that a client calling many times a second
     pays one indexed read of the key's row per request instead of the ORM's read and the hash."""
-    digest = _digest("basic", key_id, secret)
+    digest = credential_digest("basic", key_id, secret)
     remembered = _recalled(digest)
     if remembered is not None:
         return remembered
@@ -58,7 +55,7 @@ def apikey_verify(*, key_id: str, secret: str) -> ApiKey | None:
 
 
 def token_verify(token: str) -> ApiKey | None:
-    digest = _digest("bearer", token)
+    digest = credential_digest("bearer", token)
     if _token_age(token) > settings.API_TOKEN_LIFETIME:  # the lifetime as it is now, for a remembered token too
         return None
     remembered = _recalled(digest)
@@ -88,19 +85,12 @@ def _token_age(token: str) -> float:
 # and when to forget it. Never the secret itself. Every use reads the key's row again (one indexed statement, no ORM)
 # and compares it with the remembered one: a key revoked, deleted (its account too), given a new secret, or changed
 # in scope since is verified afresh, by every worker, at its next request. Expiry is compared with the clock.
-_REMEMBERED: OrderedDict[bytes, tuple[ApiKey, tuple[Any, ...], float]] = OrderedDict()
-_REMEMBERED_LOCK = threading.Lock()
 REMEMBERED_TTL = 300.0
-REMEMBERED_MAX = 10_000
+_REMEMBERED: Remembered[bytes, tuple[ApiKey, tuple[Any, ...]]] = Remembered(ttl=REMEMBERED_TTL)
 _STATE = (
     "SELECT account_id, secret_hash, zones, hosts, record_types, networks, read_only, expires, revoked"
     " FROM panel_apikey WHERE id = %s"
 )
-
-
-def _digest(*parts: str) -> bytes:
-    message = "\0".join(parts).encode("utf-8", "surrogatepass")
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).digest()
 
 
 def _state(key_pk: int) -> tuple[Any, ...] | None:
@@ -129,28 +119,21 @@ def _moment(value: object) -> datetime.datetime | None:
 
 
 def _remembered(digest: bytes, key: ApiKey, ttl: float = REMEMBERED_TTL) -> ApiKey:
-    state = _state_of(key)
     if ttl > 0:
-        with _REMEMBERED_LOCK:
-            _REMEMBERED[digest] = (key, state, time.monotonic() + ttl)
-            _REMEMBERED.move_to_end(digest)
-            while len(_REMEMBERED) > REMEMBERED_MAX:
-                _REMEMBERED.popitem(last=False)
+        _REMEMBERED.put(digest, (key, _state_of(key)), ttl=ttl)
     return key
 
 
 def _recalled(digest: bytes) -> ApiKey | None:
     """The remembered key if its row is as it was when it was verified and it has not expired, else None (and
     forgotten)."""
-    with _REMEMBERED_LOCK:
-        found = _REMEMBERED.get(digest)
+    found = _REMEMBERED.get(digest)
     if found is None:
         return None
-    key, state, until = found
-    if until > time.monotonic() and apikey_active(key) and _state(key.pk) == state:
+    key, state = found
+    if apikey_active(key) and _state(key.pk) == state:
         return key
-    with _REMEMBERED_LOCK:
-        _REMEMBERED.pop(digest, None)
+    _REMEMBERED.forget(digest)
     return None
 
 

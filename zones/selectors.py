@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import threading
-import time
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -16,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, get_hasher, make_password
 from django.db.models import QuerySet
 
+from accounts.memory import Remembered, credential_digest
 from accounts.models import SecurityEvent
 from zones import records
 from zones.models import Change, Record, Zone
@@ -152,7 +149,7 @@ def zone_api_credential(*, name: str | None, password: str, remembered: bool = T
     the zone each time; a password rotated meanwhile is caught by the comparison under the lock.
     """
     key = _credential_key(name, password)
-    if remembered and (credential := _credential_recalled(key)) is not None:
+    if remembered and (credential := _REMEMBERED.get(key)) is not None:
         return credential
     zone = zone_by_name(name) if name is not None else None
     if zone is None or not zone.api_password:
@@ -161,37 +158,22 @@ def zone_api_credential(*, name: str | None, password: str, remembered: bool = T
     if not check_password(password, zone.api_password):
         return None
     credential = ApiCredential(zone_id=zone.pk, zone_name=zone.name, stored=zone.api_password)
-    with _REMEMBERED_LOCK:
-        _REMEMBERED[key] = (credential, time.monotonic() + REMEMBERED_TTL)
-        while len(_REMEMBERED) > REMEMBERED_MAX:
-            _REMEMBERED.popitem(last=False)
+    _REMEMBERED.put(key, credential)
     return credential
 
 
 def zone_api_credential_forget(*, name: str | None, password: str) -> None:
     """Forget a remembered credential (the zone's row no longer matches it)."""
-    with _REMEMBERED_LOCK:
-        _REMEMBERED.pop(_credential_key(name, password), None)
+    _REMEMBERED.forget(_credential_key(name, password))
 
 
 # Remembered successes (failures never are). The key is an HMAC over the zone name and the password: nothing here is
 # reversible, and a password that was rotated is refused under the lock however long its entry lives.
-_REMEMBERED: OrderedDict[bytes, tuple[ApiCredential, float]] = OrderedDict()
-_REMEMBERED_LOCK = threading.Lock()
-REMEMBERED_TTL = 300.0
-REMEMBERED_MAX = 10_000
+_REMEMBERED: Remembered[bytes, ApiCredential] = Remembered(ttl=300.0)
 
 
 def _credential_key(name: str | None, password: str) -> bytes:
-    return hmac.new(settings.SECRET_KEY.encode(), f"{name}\0{password}".encode(), hashlib.sha256).digest()
-
-
-def _credential_recalled(key: bytes) -> ApiCredential | None:
-    with _REMEMBERED_LOCK:
-        found = _REMEMBERED.get(key)
-    if found is None or found[1] <= time.monotonic():
-        return None
-    return found[0]
+    return credential_digest(str(name), password)
 
 
 def zone_listed(*, credential: ApiCredential, checked: bool) -> Zone | None:

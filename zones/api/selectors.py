@@ -5,10 +5,7 @@ Whether the nameservers are current (`?verify`) is zones/push/selectors.py's to 
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
-
+from accounts.memory import Remembered
 from accounts.models import ApiKey
 from accounts.selectors import apikey_allows_record, apikey_allows_zone
 from zones import records
@@ -37,36 +34,20 @@ def zone_for_key(key: ApiKey, name: str, *, remembered: bool = False) -> Zone | 
         return None
     if not apikey_allows_zone(key, zone_name=normalized, account_id=key.account_id):
         return None
-    if remembered and (zone_id := _zone_recalled(normalized, key.account_id)) is not None:
-        return Zone(pk=zone_id, name=normalized, account_id=key.account_id)
+    if remembered and (found := _ZONES.get(normalized)) is not None and found[1] == key.account_id:
+        return Zone(pk=found[0], name=normalized, account_id=key.account_id)
     zone = Zone.objects.filter(name=normalized, account_id=key.account_id).first()
     if zone is not None:
-        with _ZONES_LOCK:
-            _ZONES[normalized] = (zone.pk, zone.account_id, time.monotonic() + ZONES_TTL)
-            _ZONES.move_to_end(normalized)
-            while len(_ZONES) > ZONES_MAX:
-                _ZONES.popitem(last=False)
+        _ZONES.put(normalized, (zone.pk, zone.account_id))
     return zone
 
 
 def zone_forget(name: str) -> None:
-    with _ZONES_LOCK:
-        _ZONES.pop(name, None)
+    _ZONES.forget(name)
 
 
 # Zones read by this process: name -> id, account, until when. Nothing here is trusted without the check under the lock.
-_ZONES: OrderedDict[str, tuple[int, int, float]] = OrderedDict()
-_ZONES_LOCK = threading.Lock()
-ZONES_TTL = 300.0
-ZONES_MAX = 10_000
-
-
-def _zone_recalled(name: str, account_id: int) -> int | None:
-    with _ZONES_LOCK:
-        found = _ZONES.get(name)
-    if found is None or found[1] != account_id or found[2] <= time.monotonic():
-        return None
-    return found[0]
+_ZONES: Remembered[str, tuple[int, int]] = Remembered(ttl=300.0)
 
 
 def rrsets_visible(*, zone: Zone, key: ApiKey, host: str | None, rdtype: str | None) -> RRsets:

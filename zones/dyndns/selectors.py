@@ -10,18 +10,14 @@ the next request in every worker, as an API key is (accounts/selectors.py).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 
+from accounts.memory import Remembered, credential_digest
 from accounts.secrets import secret_hash, secret_matches
 from zones.models import DynDNSHost, Record, RRset, Zone
 
@@ -117,15 +113,7 @@ def _assembled(rows: list[tuple[Any, ...]], names: list[str], user_pairs: list[t
 # --- host passwords remembered -------------------------------------------------------------------------------------
 
 # HMAC(SECRET_KEY, user name and password) -> the row's id and hash it matched, and when to forget it.
-_REMEMBERED: OrderedDict[bytes, tuple[int, str, float]] = OrderedDict()
-_REMEMBERED_LOCK = threading.Lock()
-REMEMBERED_TTL = 300.0
-REMEMBERED_MAX = 10_000
-
-
-def _digest(user: str, password: str) -> bytes:
-    message = f"dyndns-host\0{user}\0{password}".encode("utf-8", "surrogatepass")
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).digest()
+_REMEMBERED: Remembered[bytes, tuple[int, str]] = Remembered(ttl=300.0)
 
 
 def dyndns_password_verify(*, user: str, password: str, row: HostPassword | None) -> HostPassword | None:
@@ -133,7 +121,7 @@ def dyndns_password_verify(*, user: str, password: str, row: HostPassword | None
     read it (None: the host has none). Constant time whether or not the host has one.
 
     A password verified before is recalled, not hashed again, while `row` is the row it matched, unchanged."""
-    digest = _digest(user, password)
+    digest = credential_digest("dyndns-host", user, password)
     if row is not None and _recalled(digest, row):
         return row
     if row is None:
@@ -141,22 +129,16 @@ def dyndns_password_verify(*, user: str, password: str, row: HostPassword | None
         return None
     if not secret_matches(row.password_hash, password):
         return None
-    with _REMEMBERED_LOCK:
-        _REMEMBERED[digest] = (row.id, row.password_hash, time.monotonic() + REMEMBERED_TTL)
-        _REMEMBERED.move_to_end(digest)
-        while len(_REMEMBERED) > REMEMBERED_MAX:
-            _REMEMBERED.popitem(last=False)
+    _REMEMBERED.put(digest, (row.id, row.password_hash))
     return row
 
 
 def _recalled(digest: bytes, row: HostPassword) -> bool:
-    with _REMEMBERED_LOCK:
-        found = _REMEMBERED.get(digest)
+    found = _REMEMBERED.get(digest)
     if found is None:
         return False
-    row_id, stored, until = found
-    if until > time.monotonic() and row_id == row.id and hmac.compare_digest(stored, row.password_hash):
+    row_id, stored = found
+    if row_id == row.id and hmac.compare_digest(stored, row.password_hash):
         return True
-    with _REMEMBERED_LOCK:  # replaced, removed, or too old: verified afresh
-        _REMEMBERED.pop(digest, None)
+    _REMEMBERED.forget(digest)  # replaced or removed: verified afresh
     return False
