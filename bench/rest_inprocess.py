@@ -7,6 +7,7 @@ client (the whole middleware and DRF stack, no HTTP server), each of
 - PUT /dns/v2/zones/{zone}/records/host/A with a new address every request (what bench/peer_pdns.py measures),
 - PATCH: the same PUT with a data filter (?data=<old address>), a replacement of the selected record only,
 - GET /dns/v2/zones/{zone}/records/host/A,
+- the legacy API's REPLACE of one host (POST /customer/primarydnsapi, what bench/peer_pdns.py measures beside it),
 - DELETE then POST of one record (pairs, so that every request changes the zone),
 - dyndns2 GET /nic/update?hostname=dyn.{zone}&myip=<new address> with the API key, the same with the address it has
   (a `nochg`), and with the host's own Dynamic DNS password (DynDNSHost),
@@ -45,6 +46,7 @@ from bench.harness import drop_database, fresh_address, recreate_database
 ZONE = "inprocess.example"
 HOST = "host"
 NOCHG_ADDRESS = "192.0.2.77"
+LEGACY_PASSWORD = "bench-legacy-password"
 
 
 def main() -> int:
@@ -125,13 +127,14 @@ def _set_up() -> tuple[str, str]:
     from accounts.actors import Actor
     from accounts.services import Scope, account_create, apikey_create
     from zones.dyndns.services import dyndns_password_set
-    from zones.services import Add, zone_apply, zone_create
+    from zones.services import Add, zone_apply, zone_create, zone_set_api_password
 
     actor = Actor.cli("bench/rest_inprocess.py")
     account = account_create(name="bench", actor=actor)
     zone = zone_create(name=ZONE, account=account, actor=actor)
     key, secret = apikey_create(account=account, scope=Scope(), actor=actor)
     password = dyndns_password_set(zone=zone, host="dynhost", actor=actor)
+    zone_set_api_password(zone=zone, password=LEGACY_PASSWORD, actor=actor)
     zone_apply(zone=zone, changes=[Add("same", "A", NOCHG_ADDRESS)], actor=actor)  # every update of it is a nochg
     return _basic(key.key_id, secret), _basic(f"dynhost.{ZONE}", password)
 
@@ -169,6 +172,14 @@ def _requests(client: Any, headers: dict[str, str], host_headers: dict[str, str]
         body = json.dumps({"records": [{"ttl": 300, "data": last["address"]}]})
         return _checked(client.post(path, body, content_type="application/json", **headers), added=1)
 
+    def legacy() -> Any:
+        command = f"REPLACE legacy 300 A {fresh_address()}"
+        form = {"domain": ZONE, "password": LEGACY_PASSWORD, "command": command}
+        response = client.post("/customer/primarydnsapi", form, REMOTE_ADDR="192.0.2.10")
+        assert response.status_code == 200, response.content
+        assert response.content == f"{command}\n".encode(), response.content
+        return response
+
     def dyndns(host: str, answer: bytes, used: dict[str, str], *, fresh: bool = True) -> Request:
         def request() -> Any:
             address = fresh_address() if fresh else NOCHG_ADDRESS
@@ -184,6 +195,7 @@ def _requests(client: Any, headers: dict[str, str], host_headers: dict[str, str]
         "PUT records/host/A?data=old (a PATCH)": patch,
         "GET records/host/A": get,
         "DELETE + POST records/host/A (two requests)": delete_post,
+        "legacy REPLACE (primarydnsapi)": legacy,
         "dyndns2 /nic/update, API key": dyndns("dyn", b"good", headers),
         "dyndns2 /nic/update, API key, nochg": dyndns("same", b"nochg", headers, fresh=False),
         "dyndns2 /nic/update, host password": dyndns("dynhost", b"good", host_headers),
