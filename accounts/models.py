@@ -109,10 +109,10 @@ class SecurityEvent(models.Model):
 
 
 class RateCount(models.Model):
-    """A request-rate counter of the REST APIs when the cache is the database (accounts/counters.py, count_events):
-    the count of the window its first event opened, and when that window ends (seconds since the epoch). Its own
-    table rather than the cache's, whose pickled values cannot be incremented in SQL: here one statement counts every
-    scope of a request. Rows past their deadline are deleted now and then by the same code."""
+    """A throttle counter when there is no Redis (accounts/counters.py): the count of the window its first event
+    opened, and when that window ends (seconds since the epoch). Its own table rather than Django's database cache,
+    whose pickled values cannot be incremented in SQL: here one statement counts every scope of a request. Rows past
+    their deadline are deleted now and then by the same code. UNLOGGED on PostgreSQL (migration 0006)."""
 
     key = models.CharField(max_length=250, primary_key=True)
     count = models.IntegerField()

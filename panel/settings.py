@@ -112,9 +112,8 @@ CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    # Throttle counters (accounts/counters.py) must be the same in every worker process: without Redis, the database
-    # cache in the product's own database (migrate makes its table). Culling at Django's default of 300 entries would
-    # let anyone flush the counters by failing from many addresses; a million rows are a few hundred MB at most.
+    # A cache shared by every worker process: without Redis, the database cache in the product's own database (migrate
+    # makes its table). The throttle counters have a table of their own there (accounts/counters.py, RateCount).
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",

@@ -1,4 +1,5 @@
-"""Throttle counters on the database cache (the default without REDIS_URL) keep their windows and their counts."""
+"""Throttle counters without Redis (the RateCount table, in the product's database) and on Redis keep their windows
+and their counts."""
 
 from __future__ import annotations
 
@@ -29,6 +30,31 @@ def database_cache(db):
 def test_events_count_up_in_the_database_cache() -> None:
     assert [count_event("k", 60) for _ in range(5)] == [1, 2, 3, 4, 5]
     assert counts(["k", "other"]) == {"k": 5, "other": 0}
+
+
+@pytest.mark.usefixtures("database_cache")
+def test_without_redis_a_failure_is_one_statement_and_a_read_another_on_the_counters_table(
+    django_assert_num_queries,
+) -> None:
+    from accounts.models import RateCount
+
+    with django_assert_num_queries(1):
+        assert count_event("fail:ip", 60) == 1
+    assert count_events({"fail:ip": 60, "rate": 60})["fail:ip"][0] == 2  # the same counter, however counted
+    with django_assert_num_queries(1):
+        assert counts(["fail:ip", "rate", "never"]) == {"fail:ip": 2, "rate": 1, "never": 0}
+    assert set(RateCount.objects.values_list("key", flat=True)) == {"fail:ip", "rate"}
+    assert counts([]) == {}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_counters_table_is_unlogged_on_postgresql() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = 'accounts_ratecount'")
+        assert cursor.fetchone() == ("u",)
 
 
 @pytest.mark.usefixtures("database_cache")
