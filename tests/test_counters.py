@@ -10,9 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import redis
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
 
 from accounts.counters import count_event, count_events, counts
+from accounts.models import RateCount
 
 DATABASE_CACHE = {
     "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "test_counters_cache"}
@@ -36,8 +38,6 @@ def test_events_count_up_in_the_database_cache() -> None:
 def test_without_redis_a_failure_is_one_statement_and_a_read_another_on_the_counters_table(
     django_assert_num_queries,
 ) -> None:
-    from accounts.models import RateCount
-
     with django_assert_num_queries(1):
         assert count_event("fail:ip", 60) == 1
     assert count_events({"fail:ip": 60, "rate": 60})["fail:ip"][0] == 2  # the same counter, however counted
@@ -50,8 +50,6 @@ def test_without_redis_a_failure_is_one_statement_and_a_read_another_on_the_coun
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_the_counters_table_is_unlogged_on_postgresql() -> None:
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = 'accounts_ratecount'")
         assert cursor.fetchone() == ("u",)
