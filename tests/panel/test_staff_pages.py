@@ -212,8 +212,12 @@ def test_the_account_list_pages_by_name_and_caps_each_account_s_zones_and_prefix
     cells = row.group(1)
     assert re.findall(r">(z\d\d\.example\.net)<", cells) == [f"z{n:02}.example.net" for n in range(NAMES_SHOWN)]
     assert "and 4 more" in cells
+    assert '<a href="/zones/z00.example.net">z00.example.net</a> <span class="small muted">2</span>' in cells  # NS x2
     assert cells.count("<code>2001:db8:") == NAMES_SHOWN
     assert "alice" in cells
+    other = re.search(r'<tr data-account="cust001">(.*?)</tr>', first, re.S)
+    assert other is not None
+    assert re.findall(r'<td data-label="(\w+)">\N{EM DASH}</td>', other.group(1)) == ["Members", "Zones", "Space"]
     second = staff_client.get("/staff/accounts", {"page": "2"}).content.decode()
     assert _rows(second) == [f"cust{n:03}" for n in range(ACCOUNTS_PER_PAGE - 1, 60)]
 
