@@ -13,6 +13,7 @@ from django.utils.text import slugify
 
 from accounts.models import Account
 from ipam.models import Pool
+from panel.selectors import SORTS as RECORD_SORTS
 from panel.selectors import ZONE_SORTS
 from zones.push.selectors import SyncState
 
@@ -286,6 +287,15 @@ class AccountListForm(StrictQueryForm):
     """The staff account list's search and page."""
 
     q = forms.CharField(label="Account name", required=False, max_length=200)
+    page = forms.CharField(required=False)
+
+
+class RecordListForm(StrictQueryForm):
+    """The zone editor's search (a name or data substring), type filter, order and page."""
+
+    q = forms.CharField(label="Find a record", required=False, max_length=255, strip=False)
+    type = forms.CharField(required=False, max_length=20)
+    sort = forms.ChoiceField(required=False, choices=[(key, key) for key in RECORD_SORTS])
     page = forms.CharField(required=False)
 
 

@@ -106,12 +106,20 @@ def _table_links(query: str, rdtype: str, sort: str) -> dict[str, Any]:
 
 
 def _editor_context(request: HttpRequest, zone: Zone, **extra: Any) -> dict[str, Any]:
-    params = request.GET
-    query = extra.pop("query", None) or params.get("q", "")
-    rdtype, sort = params.get("type", ""), params.get("sort", "name")
+    """The editor around the record table. A query string the editor does not understand (an unknown parameter, an
+    order it has not got) shows no records but says what it refused, as the dashboard does: a filter it ignored would
+    show every record as if they matched."""
+    listing = forms.RecordListForm(request.GET)
+    valid = listing.is_valid()
+    data = listing.cleaned_data if valid else {}
+    query = extra.pop("query", None) or data.get("q", "")
+    rdtype, sort = data.get("type", ""), data.get("sort") or "name"
+    chosen = data.get("page") or 1
+    rows = selectors.rrsets_page(zone=zone, query=query, rdtype=rdtype, sort=sort, page=chosen) if valid else None
     return {
         "zone": zone,
-        "page_obj": selectors.rrsets_page(zone=zone, query=query, rdtype=rdtype, sort=sort, page=params.get("page")),
+        "listing": listing,
+        "page_obj": rows,
         "q": query,
         "type": rdtype,
         "sort": sort,
@@ -128,7 +136,8 @@ def _editor_context(request: HttpRequest, zone: Zone, **extra: Any) -> dict[str,
 def zone_detail(request: HttpRequest, zone: str) -> HttpResponse:
     found = zone_or_404(request, zone)
     context = _editor_context(request, found)
-    return page(request, "panel/zone/detail.html", context, partial="panel/zone/_editor.html")
+    status = 400 if context["page_obj"] is None and not is_htmx(request) else 200  # HTMX swaps 2xx only
+    return page(request, "panel/zone/detail.html", context, partial="panel/zone/_editor.html", status=status)
 
 
 @login_required

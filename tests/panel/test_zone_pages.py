@@ -8,6 +8,7 @@ import urllib.parse
 from html import unescape
 from typing import Any
 
+import pytest
 from django.db import connection
 from django.db.models import F
 from django.test import Client
@@ -214,10 +215,35 @@ def test_the_pager_keeps_the_search_filter_and_order_url_encoded(
     customer_client: Client, zone: Zone, customer_actor: Actor
 ) -> None:
     _big_zone(zone, customer_actor, 120)
-    response = customer_client.get("/zones/example.com", {"q": "host", "type": "A", "sort": "-ttl&x=1"})
+    response = customer_client.get("/zones/example.com", {"q": "host", "type": "A", "sort": "-ttl"})
     assert _hrefs(response.content.decode(), "Next →") == [
-        {"q": ["host"], "type": ["A"], "sort": ["-ttl&x=1"], "page": ["2"]}
+        {"q": ["host"], "type": ["A"], "sort": ["-ttl"], "page": ["2"]}
     ]
+
+
+@pytest.mark.parametrize(
+    ("query", "refused"),
+    [
+        ({"q": "host", "sort": "-ttl&x=1"}, "sort: Select a valid choice."),  # an order it has not got
+        ({"q": "host", "filter": "A"}, "Unknown parameter: filter."),  # a filter it does not implement
+        ({"type": "A", "edit": "1"}, "Unknown parameter: edit."),
+        ({"q": "x" * 256}, "q: Ensure this value has at most 255 characters"),
+    ],
+)
+def test_the_editor_refuses_a_query_it_does_not_understand_and_lists_nothing(
+    customer_client: Client, zone: Zone, customer_actor: Actor, query: dict[str, str], refused: str
+) -> None:
+    _big_zone(zone, customer_actor, 3)
+    response = customer_client.get("/zones/example.com", query)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert refused in html
+    assert "data-rrset=" not in html  # not every record, as if they matched
+    partial = customer_client.get("/zones/example.com", query, HTTP_HX_REQUEST="true")
+    assert partial.status_code == 200  # HTMX swaps 2xx only: the fragment says what was refused
+    assert refused in partial.content.decode()
+    assert "data-rrset=" not in partial.content.decode()
+    assert 'data-rrset="host1 A"' in customer_client.get("/zones/example.com", {"q": "host1"}).content.decode()
 
 
 def test_an_import_past_the_zone_s_record_limit_is_a_form_error_before_its_tail_is_parsed(
