@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "panel.second_factor.StaffSecondFactorMiddleware",
+    "panel.query.QueryParametersMiddleware",  # the panel's pages refuse query parameters they do not read
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.csrf import csrf_exempt
 
+from panel.query import query_parameters
 from panel.views.zones import dashboard
 from zones.legacy.views import primarydnsapi
 
@@ -18,6 +19,7 @@ def _host(request: HttpRequest) -> str:
 
 
 @csrf_exempt  # only the legacy API (form POSTs from scripts) is reached without a token; see below
+@query_parameters(form=True)  # the legacy API's or the dashboard's: each checks its own
 def root(request: HttpRequest) -> HttpResponse:
     if _host(request).lower() in settings.LEGACY_API_HOSTS:
         return primarydnsapi(request)

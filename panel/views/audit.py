@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from accounts.models import Account, SecurityEvent
 from accounts.selectors import security_log
 from panel import selectors
+from panel.query import query_parameters
 from panel.views.common import page, staff_required
 from panel.views.zones import history_entries
 from zones.selectors import changes_of_deleted_zone
@@ -44,6 +45,7 @@ def facts(detail: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 @login_required
+@query_parameters("page", "account")
 def security_log_view(request: HttpRequest) -> HttpResponse:
     """The person's accounts' security log, newest first; `?account=` narrows it to one of them (another account's
     log does not exist for them)."""
@@ -64,6 +66,7 @@ def security_log_view(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+@query_parameters("page", "account")
 def staff_security_log(request: HttpRequest) -> HttpResponse:
     """Every account's security log and the provider's own rows (nameservers); `?account=` filters by account name,
     which also finds the rows of an account that is gone."""
@@ -76,6 +79,7 @@ def staff_security_log(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@query_parameters("page")
 def deleted_zone_history(request: HttpRequest, pk: int) -> HttpResponse:
     """The journal of a deleted zone, from the security log row of its deletion (the person's accounts only; staff:
     any)."""

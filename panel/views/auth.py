@@ -30,6 +30,7 @@ from accounts.counters import count_event, counts
 from accounts.net import client_address
 from accounts.services import totp_disable, totp_enable
 from panel.forms import OtpTokenForm
+from panel.query import query_parameters
 from panel.views.common import actor_of
 
 PENDING = "panel_pending_login"
@@ -83,6 +84,7 @@ def confirmed_device(user: Any) -> TOTPDevice | None:
 
 @sensitive_post_parameters("password")
 @never_cache
+@query_parameters("next")
 def login_view(request: HttpRequest) -> HttpResponse:
     next_url = _next_url(request, request.POST.get("next") or request.GET.get("next"))
     form = AuthenticationForm(request, data=request.POST or None)

@@ -23,6 +23,7 @@ from ipam.prefixes import PrefixError, address_parse, key, prefix_parse
 from ipam.services import IpamError
 from panel import forms
 from panel import selectors as panel_selectors
+from panel.query import query_parameters
 from panel.views.common import actor_of, page, staff_required
 from zones.models import Zone
 from zones.push import selectors as push_selectors
@@ -237,6 +238,7 @@ def _search(text: str) -> tuple[list[Allocation], str | None]:
 
 
 @staff_required
+@query_parameters("q")
 def staff_search(request: HttpRequest) -> HttpResponse:
     form = forms.SearchForm(request.GET or None)
     context: dict[str, Any] = {"form": form}
@@ -254,6 +256,7 @@ def staff_search(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+@query_parameters(form=True)
 def staff_accounts(request: HttpRequest) -> HttpResponse:
     listing = forms.AccountListForm(request.GET)
     if not listing.is_valid():
@@ -292,6 +295,7 @@ ACCOUNTS_PICKED = 20
 
 @staff_required
 @require_safe
+@query_parameters(form=True)
 def staff_account_pick(request: HttpRequest) -> HttpResponse:
     """The account picker's suggestions (an HTML fragment of options) for what was typed in its `account` field."""
     form = forms.AccountPickForm(request.GET)
@@ -304,6 +308,7 @@ def staff_account_pick(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+@query_parameters(form=True)
 def staff_sync(request: HttpRequest) -> HttpResponse:
     listing = forms.PageForm(request.GET)
     if not listing.is_valid():

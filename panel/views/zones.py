@@ -18,6 +18,7 @@ from accounts.models import Account
 from ipam import selectors as ipam_selectors
 from ipam.models import SpaceRequest, SpaceRequestStatus
 from panel import forms, selectors
+from panel.query import query_parameters
 from panel.request_limits import body_too_large
 from panel.views.common import actor_of, is_htmx, page, table_links, zone_or_404
 from zones import journal, retention
@@ -34,6 +35,7 @@ ZONE_COLUMNS = tuple(key for key in selectors.ZONE_SORTS if not key.startswith("
 
 
 @login_required
+@query_parameters(form=True)
 def dashboard(request: HttpRequest, create_form: forms.ZoneCreateForm | None = None) -> HttpResponse:
     """The person's own accounts' zones, a page at a time (search, state filter and order in the URL; HTMX swaps the
     table), their address space, and the form that creates a zone."""
@@ -133,6 +135,7 @@ def _editor_context(request: HttpRequest, zone: Zone, **extra: Any) -> dict[str,
 
 
 @login_required
+@query_parameters(form=True)
 def zone_detail(request: HttpRequest, zone: str) -> HttpResponse:
     found = zone_or_404(request, zone)
     context = _editor_context(request, found)
@@ -177,6 +180,7 @@ def _row_response(request: HttpRequest, zone: Zone, name: str, rdtype: str, **ex
 
 
 @login_required
+@query_parameters("edit")
 def rrset_view(request: HttpRequest, zone: str, name: str, rdtype: str) -> HttpResponse:
     """GET: the row (?edit=1: its edit form). POST: replace the RRset with the records of the form."""
     found = zone_or_404(request, zone)
@@ -276,6 +280,7 @@ def _import_too_large(request: HttpRequest, zone: Zone) -> HttpResponse:
 
 
 @login_required
+@query_parameters("view")
 def zone_export(request: HttpRequest, zone: str) -> HttpResponse:
     found = zone_or_404(request, zone)
     response = HttpResponse(zone_selectors.zone_master_file(zone=found), content_type="text/plain; charset=utf-8")
@@ -311,6 +316,7 @@ def history_entries(changes: Iterable[Change]) -> list[dict[str, Any]]:
 
 
 @login_required
+@query_parameters("page")
 def zone_history(request: HttpRequest, zone: str) -> HttpResponse:
     found = zone_or_404(request, zone)
     changes = selectors.changes_page(zone=found, page=request.GET.get("page"))
