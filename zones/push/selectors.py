@@ -116,8 +116,10 @@ def _lagging(*, settled: str = "", where: str = "") -> str:
     zones whose marker differs from their version (Zone.unsynced, through the partial index zone_unsynced: the few
     changed since the last sweep, or behind), each probed on the sync rows' (zone, nameserver) key: a scalar subquery
     with LIMIT 1 stays a probe per pair, where an anti-join may be planned as a pass over every sync row. For the
-    servers not counted yet (new, or enabled again), every zone. `settled` and `where` appear once in each part:
-    their parameters are given twice (_twice)."""
+    servers not counted yet (new, or enabled again), every zone; that part is guarded by an uncorrelated EXISTS
+    (a one-time filter): with no such server, the usual case, the planner may still put the zones on the outer side of
+    its join and read all of them before finding it has no server to pair them with. `settled` and `where` appear once
+    in each part: their parameters are given twice (_twice)."""
     matches = f"c.zone_id = z.id AND c.nameserver_id = n.id AND (c.version = z.version{settled})"
     columns = "z.id AS zone_id, z.name AS zone, z.version AS zone_version, n.id AS nameserver_id, n.name AS nameserver"
     return f"""
@@ -125,7 +127,8 @@ def _lagging(*, settled: str = "", where: str = "") -> str:
         WHERE z.unsynced AND (SELECT 1 FROM zones_zonesync c WHERE {matches} LIMIT 1) IS NULL{where}
         UNION ALL
         SELECT {columns} FROM zones_zone z JOIN zones_nameserver n ON n.enabled AND NOT n.swept
-        WHERE NOT EXISTS (SELECT 1 FROM zones_zonesync c WHERE {matches}){where}
+        WHERE EXISTS (SELECT 1 FROM zones_nameserver u WHERE u.enabled AND NOT u.swept)
+            AND NOT EXISTS (SELECT 1 FROM zones_zonesync c WHERE {matches}){where}
     """  # noqa: S608 (the SQL's own constants: values go as parameters)
 
 
