@@ -241,10 +241,11 @@ def _status(row: tuple[Any, ...]) -> SyncStatus:
 
 
 def _aware(value: object) -> datetime | None:
-    """A timestamp as a raw cursor returns it: a datetime from PostgreSQL, the text Django stored (UTC) from SQLite."""
-    if value is None or isinstance(value, datetime):
-        return value
-    parsed = parse_datetime(str(value))
+    """A timestamp as a raw cursor returns it: an aware datetime from PostgreSQL; from SQLite the text Django stored
+    (UTC), or for a column read straight from its table a naive datetime (the declared type's converter)."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
     return parsed if parsed is None or timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
 
 
