@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
 
+import psycopg
 from django.db import connection
 from django.db.models import F, Func, OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
@@ -168,9 +169,20 @@ def _rows(sql: str, params: Sequence[Any], *, stream: bool = False) -> Iterator[
     so that a listing of every zone is never held in memory whole (on either side of the connection's client)."""
     chunked = stream and not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
     with connection.chunked_cursor() if chunked else connection.cursor() as cursor:
+        _timestamps_read_by_psycopg(cursor)
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(FETCH):
             yield from rows
+
+
+def _timestamps_read_by_psycopg(cursor: Any) -> None:
+    """On PostgreSQL, this cursor's timestamps read by psycopg's own loader (compiled, with psycopg[binary]) rather than
+    the one Django registers on every connection, which is pure Python (some 5 µs a value: half of zones_status's
+    time at 4,000 of them) and gives the same datetimes: it reads them as psycopg does, in the session's time zone
+    (which Django sets to its own), and puts Django's tzinfo for that zone on them."""
+    if connection.vendor == "postgresql":
+        oid = psycopg.postgres.types["timestamptz"].oid
+        cursor.cursor.adapters.register_loader(oid, psycopg.adapters.get_loader(oid, psycopg.pq.Format.TEXT))
 
 
 def zones_behind() -> QuerySet[Zone]:
