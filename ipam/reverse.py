@@ -87,13 +87,14 @@ def zone_for(owner: dns.name.Name) -> Zone | None:
 
 def zones_for(owners: list[dns.name.Name]) -> dict[dns.name.Name, Zone | None]:
     """`zone_for` of many names in one query (an RFC 2317 plan has a name per address)."""
-    suffixes = {owner: _suffixes(owner) for owner in owners}
-    wanted = {suffix for names in suffixes.values() for suffix in names}
+    suffixes = [_suffixes(owner) for owner in owners]  # a list: hashing a dns.name.Name is a loop over its text
+    wanted = {suffix for names in suffixes for suffix in names}
     zones = Zone.objects.filter(_NameIn(F("name"), sorted(wanted))).order_by()
     if all(name.endswith(REVERSE_SUFFIX) for name in wanted):
         zones = zones.filter(name__endswith=REVERSE_SUFFIX)  # the same rows, from the partial index zone_reverse
     by_name = {zone.name: zone for zone in zones}
-    return {owner: next((by_name[n] for n in names if n in by_name), None) for owner, names in suffixes.items()}
+    found = (next((by_name[n] for n in names if n in by_name), None) for names in suffixes)
+    return dict(zip(owners, found, strict=True))
 
 
 class _NameIn(Lookup[str]):
