@@ -27,6 +27,7 @@ from operator import attrgetter
 from typing import Any
 
 import psycopg
+from django.conf import settings
 from django.db import connection
 from django.db.models import F, Func, OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
@@ -179,8 +180,9 @@ def _timestamps_read_by_psycopg(cursor: Any) -> None:
     """On PostgreSQL, this cursor's timestamps read by psycopg's own loader (compiled, with psycopg[binary]) rather than
     the one Django registers on every connection, which is pure Python (some 5 µs a value: half of zones_status's
     time at 4,000 of them) and gives the same datetimes: it reads them as psycopg does, in the session's time zone
-    (which Django sets to its own), and puts Django's tzinfo for that zone on them."""
-    if connection.vendor == "postgresql":
+    (which Django sets to its own), and puts Django's tzinfo for that zone on them. (Without USE_TZ Django's makes them
+    naive instead: left to it.)"""
+    if connection.vendor == "postgresql" and settings.USE_TZ:
         oid = psycopg.postgres.types["timestamptz"].oid
         cursor.cursor.adapters.register_loader(oid, psycopg.adapters.get_loader(oid, psycopg.pq.Format.TEXT))
 
