@@ -7,22 +7,36 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import Any
 
 import dns.name
 import dns.reversename
-from django.db.models import Q
+from django.core.exceptions import EmptyResultSet
+from django.db.models import F, Lookup, Q
 from django.db.models.functions import Length
 
 from ipam.prefixes import Block, address_text, decompose
 from zones import records
-from zones.models import RRset, Zone
+from zones.models import REVERSE_SUFFIX, RRset, Zone
 
 # The unit of a reverse name: 4 bits per label in ip6.arpa, 8 in in-addr.arpa.
 STEP = {4: 8, 6: 4}
 
 
+# The labels under which the reverse names of each family lie (in-addr.arpa., ip6.arpa.).
+_ORIGIN_LABELS = {4: dns.reversename.ipv4_reverse_domain.labels, 6: dns.reversename.ipv6_reverse_domain.labels}
+
+
 def address_name(family: int, value: int) -> dns.name.Name:
-    return dns.reversename.from_address(address_text(family, value))
+    """dns.reversename.from_address of the address's text (an IPv4-mapped IPv6 address under in-addr.arpa too), built
+    from its nibbles or octets instead of parsing the text twice: a quarter of the time, for the hundred of /space."""
+    if family == 6 and value >> 32 == 0xFFFF:
+        family, value = 4, value & 0xFFFFFFFF
+    if family == 6:
+        labels = [nibble.encode() for nibble in reversed(f"{value:032x}")]
+    else:
+        labels = [str(octet).encode() for octet in reversed(value.to_bytes(4, "big"))]
+    return dns.name.Name([*labels, *_ORIGIN_LABELS[family]])
 
 
 def block_name(block: Block) -> dns.name.Name:
@@ -73,9 +87,30 @@ def zone_for(owner: dns.name.Name) -> Zone | None:
 
 def zones_for(owners: list[dns.name.Name]) -> dict[dns.name.Name, Zone | None]:
     """`zone_for` of many names in one query (an RFC 2317 plan has a name per address)."""
-    wanted = {suffix for owner in owners for suffix in _suffixes(owner)}
-    by_name = {zone.name: zone for zone in Zone.objects.filter(name__in=wanted)}
-    return {owner: next((by_name[n] for n in _suffixes(owner) if n in by_name), None) for owner in owners}
+    suffixes = [_suffixes(owner) for owner in owners]  # a list: hashing a dns.name.Name is a loop over its text
+    wanted = {suffix for names in suffixes for suffix in names}
+    zones = Zone.objects.filter(_NameIn(F("name"), sorted(wanted))).order_by()
+    if all(name.endswith(REVERSE_SUFFIX) for name in wanted):
+        zones = zones.filter(name__endswith=REVERSE_SUFFIX)  # the same rows, from the partial index zone_reverse
+    by_name = {zone.name: zone for zone in zones}
+    found = (next((by_name[n] for n in names if n in by_name), None) for names in suffixes)
+    return dict(zip(owners, found, strict=True))
+
+
+class _NameIn(Lookup[str]):
+    """`name__in` for thousands of names: on PostgreSQL one array parameter (= ANY) rather than a placeholder each,
+    which the driver and Django prepare one by one (most of zones_for's time at 2,000 names); a list elsewhere."""
+
+    lookup_name = "name_in"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        if not self.rhs:
+            raise EmptyResultSet
+        lhs, params = self.process_lhs(compiler, connection)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*params, list(self.rhs)]
+        return f"{lhs} IN ({', '.join(['%s'] * len(self.rhs))})", [*params, *self.rhs]
 
 
 def _suffixes(owner: dns.name.Name) -> list[str]:

@@ -91,7 +91,8 @@ def account_utilisation(*, account: Account) -> list[AccountUtilisation]:
 
 
 def accounts_utilisation(*, accounts: Sequence[Account] | QuerySet[Account]) -> list[AccountUtilisation]:
-    """`account_utilisation` of many accounts in one grouped query, ordered by account name and family."""
+    """`account_utilisation` of many accounts in one grouped query (and one for the accounts when given a QuerySet
+    rather than the accounts themselves), ordered by account name and family."""
     rows = (
         Allocation.objects.filter(account__in=accounts, status__in=[Status.ACTIVE, Status.RESERVED])
         .values_list("account_id", "pool__family", "status", "length")
@@ -101,7 +102,10 @@ def accounts_utilisation(*, accounts: Sequence[Account] | QuerySet[Account]) -> 
     for account_id, family, status, length, count in rows:
         grouped.setdefault((account_id, family, status), {})[str(length)] = count
     keys = {(account_id, family) for account_id, family, _ in grouped}
-    by_id = Account.objects.in_bulk({account_id for account_id, _ in keys})
+    if isinstance(accounts, QuerySet):
+        by_id = Account.objects.in_bulk({account_id for account_id, _ in keys})
+    else:
+        by_id = {account.pk: account for account in accounts}
     result = [
         AccountUtilisation(
             account=by_id[account_id],

@@ -11,6 +11,8 @@ from accounts.models import Account
 
 # Zone.synced_version of a zone the sweeper has not marked: above any version a zone will reach.
 UNMARKED = 2**62
+# How the name of every reverse zone ends (in-addr.arpa, ip6.arpa): the condition of the partial index zone_reverse.
+REVERSE_SUFFIX = ".arpa"
 
 
 class Zone(models.Model):
@@ -54,6 +56,10 @@ class Zone(models.Model):
         indexes = [
             models.Index(fields=["account", "name"], name="zone_account_name"),
             models.Index(fields=["id"], name="zone_unsynced", condition=models.Q(unsynced=True)),
+            # The reverse zones by name (ipam.reverse.zones_for): the zones that could hold a hundred addresses are a
+            # few thousand candidate names, more than the planner will probe one by one in the index of every zone's
+            # name, so it read all 100,000 zones (scale_ref's /space); the reverse zones are few.
+            models.Index(fields=["name"], name="zone_reverse", condition=models.Q(name__endswith=REVERSE_SUFFIX)),
         ]
 
     def __str__(self) -> str:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import random
+
+import dns.name
+import dns.reversename
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.actors import Actor, Interface
 from accounts.models import Account
 from accounts.services import account_create
 from ipam.models import Allocation, Event, Pool
-from ipam.prefixes import prefix_parse
-from ipam.reverse import block_name, ptr_records
+from ipam.prefixes import address_parse, address_text, prefix_parse
+from ipam.reverse import address_name, block_name, ptr_records, zone_for, zones_for
 from ipam.services import IpamError, pool_create, prefix_allocate, prefix_release, ptr_set, reverse_delegate
 from zones.models import Change, Zone
 from zones.selectors import zone_records
@@ -158,3 +164,44 @@ def test_only_a_block_on_a_label_boundary_has_a_reverse_name_of_its_own() -> Non
     assert block_name(prefix_parse("192.0.2.0/24")).to_text() == "2.0.192.in-addr.arpa."
     with pytest.raises(ValueError, match="/50 is not on a label boundary"):
         block_name(prefix_parse("2001:db8:1::/50"))
+
+
+def test_an_address_has_the_reverse_name_dnspython_gives_its_text() -> None:
+    chance = random.Random(15)
+    addresses = [(4, chance.getrandbits(32)) for _ in range(300)] + [(6, chance.getrandbits(128)) for _ in range(300)]
+    mapped = [(6, 0xFFFF << 32 | chance.getrandbits(32)) for _ in range(20)]  # ::ffff:a.b.c.d: under in-addr.arpa
+    edges = [(4, 0), (4, 2**32 - 1), (6, 0), (6, 1), (6, 2**128 - 1), (6, 0xFFFF << 32), (6, 0xFFFE << 32)]
+    for family, value in addresses + mapped + edges:
+        expected = dns.reversename.from_address(address_text(family, value))
+        name = address_name(family, value)
+        assert (name, name.to_text()) == (expected, expected.to_text()), address_text(family, value)
+
+
+def test_zones_for_finds_the_longest_zone_holding_each_name_as_zone_for_does(
+    reverse_zones: dict[int, Zone], account: Account, cli_actor: Actor
+) -> None:
+    provider = reverse_zones[6].account
+    inner = zone_create(name=f"d.c.b.a.{V6_ZONE}", account=provider, actor=cli_actor, allow_reserved=True)
+    forward = zone_create(name="example.org", account=account, actor=cli_actor)
+    owners = [
+        address_name(*address_parse(text)) for text in ("2001:db8:abcd::", "2001:db8:abcd::1", "198.51.100.7")
+    ] + [address_name(*address_parse("203.0.113.7"))]  # no zone holds it
+    found = zones_for(owners)
+    assert found == {owner: zone_for(owner) for owner in owners}
+    assert [zone.name if zone else None for zone in found.values()] == [inner.name, inner.name, V4_ZONE, None]
+    name = dns.name.from_text("www.example.org")  # not a reverse name: looked up among every zone
+    assert zones_for([name]) == {name: forward} == {name: zone_for(name)}
+
+
+@pytest.mark.postgres
+def test_the_reverse_zones_are_read_through_their_partial_index(reverse_zones: dict[int, Zone]) -> None:
+    owners = [address_name(*address_parse(f"2001:db8:abcd::{n}")) for n in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        zones_for(owners)
+    [query] = queries.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")  # two zones: without it the planner would rightly scan them
+        cursor.execute(f"EXPLAIN {query['sql']}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    assert "zone_reverse" in plan

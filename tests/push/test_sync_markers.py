@@ -144,3 +144,22 @@ def test_the_readers_reach_the_zones_behind_through_the_partial_index(zones) -> 
     with CaptureQueriesContext(connection) as queries:
         push_services.sync_markers_sweep()
     assert len(queries) == 3  # disabled servers, enabled servers not counted yet, the marking
+
+
+@pytest.mark.postgres
+def test_with_every_server_counted_the_readers_do_not_read_every_zone(zones) -> None:
+    a = _server("ns-a")
+    for zone in zones[1:]:
+        _confirm(zone, a)
+    push_services.sync_markers_sweep()
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_hashjoin = off")  # the plan that read every zone: them outside, the servers inside
+        cursor.execute("SET enable_mergejoin = off")
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT zone_id FROM ({selectors._lagging()}) p")  # noqa: S608
+        plan = [row[0] for row in cursor.fetchall()]
+        cursor.execute("RESET ALL")
+    second = plan[next(n for n, line in enumerate(plan) if "*SELECT* 2" in line) :]  # the servers not counted yet
+    scans = [line for line in second if "on zones_zone " in line]
+    assert scans, "\n".join(plan)
+    assert all("never executed" in line for line in scans), "\n".join(plan)
+    assert _behind() == {"z0.example.net"}

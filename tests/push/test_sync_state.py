@@ -204,6 +204,21 @@ def test_pending_since_is_the_commit_of_the_oldest_change_the_server_lacks(world
     assert rows[("ahead.example.net", "ns-b")].pending_since is None
 
 
+def test_the_timestamps_read_in_sql_are_the_ones_the_orm_reads(world: World) -> None:
+    sync = ZoneSync.objects.get(zone=world.zones["behind.example.net"], nameserver=world.servers["ns-b"])
+    ZoneSync.objects.filter(pk=sync.pk).update(last_success=timezone.now() - timedelta(days=3, microseconds=7))
+    stored = ZoneSync.objects.get(pk=sync.pk).last_success
+    change = Change.objects.get(zone=world.zones["never.example.net"], version=1).created
+    rows = {(r.zone, r.nameserver): r for r in selectors.sync_statuses()}
+    for read, orm in (
+        (rows[("behind.example.net", "ns-b")].last_success, stored),
+        (rows[("never.example.net", "ns-a")].pending_since, change),
+    ):
+        assert read is not None
+        assert orm is not None
+        assert (read, read.utcoffset(), read.tzname()) == (orm, orm.utcoffset(), orm.tzname())
+
+
 def test_with_no_nameserver_enabled_every_caller_says_so_and_nothing_waits(world: World) -> None:
     Nameserver.objects.update(enabled=False)
     assert set(dashboard_states(world).values()) == {"no nameserver"}
