@@ -186,3 +186,51 @@ def test_the_journal_names_the_key_and_the_dyndns_interface(update, zone, creden
         f"API key {credentials[0]}",
         "198.51.100.8",
     )
+
+
+# --- what the protocol defines and this service does not do -------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/nic/update", "/update"])
+def test_a_parameter_dyndns2_does_not_define_is_badagent_and_changes_nothing(update, zone, path):
+    changes = Change.objects.count()
+    assert update("hostname=a.example.com&myip=192.0.2.55&ttl=60", path=path) == "badagent\n"
+    assert update("hostname=a.example.com&myip=192.0.2.55&hostnames=b.example.com", path=path) == "badagent\n"
+    assert Change.objects.count() == changes
+    assert addresses(zone, "a") == []
+
+
+def test_a_parameter_in_a_post_body_is_held_to_the_same_list(client, credentials, zone):
+    body = {"hostname": "a.example.com", "myip": "192.0.2.55", "record_type": "AAAA"}
+    response = client.post("/nic/update", body, HTTP_AUTHORIZATION=basic(*credentials), REMOTE_ADDR="192.0.2.50")
+    assert response.content == b"badagent\n"
+    assert addresses(zone, "a") == []
+
+
+@pytest.mark.parametrize(
+    "option", ["wildcard=ON", "mx=mail.example.net", "mx=mail.example.net&backmx=YES", "backmx=YES", "offline=YES"]
+)
+def test_an_option_this_service_does_not_provide_is_donator_for_every_host_and_changes_nothing(update, zone, option):
+    reply = update(f"hostname=a.example.com,b.example.com&myip=192.0.2.55&{option}")
+    assert reply == "!donator\n!donator\n"
+    assert addresses(zone, "a") == addresses(zone, "b") == []
+
+
+def test_an_unknown_system_is_badsys(update, zone):
+    assert update("system=dynamic&hostname=a.example.com&myip=192.0.2.55") == "badsys\n"
+    assert addresses(zone, "a") == []
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        "system=dyndns",
+        "system=statdns",
+        "system=custom&wildcard=OFF",
+        "wildcard=NOCHG&mx=&backmx=NO&offline=NO",
+        "system=dyndns&myip=192.0.2.55&wildcard=off",  # myip twice: the last is used, as Django reads a query string
+    ],
+)
+def test_the_protocol_s_options_asking_for_nothing_are_accepted(update, zone, options):
+    assert update(f"hostname=a.example.com&myip=192.0.2.55&{options}") == "good 192.0.2.55\n"
+    assert addresses(zone, "a") == [("A", "192.0.2.55")]

@@ -2,6 +2,13 @@
 
 Credentials: HTTP Basic (an API key id and secret, or a host's fully qualified name and its Dynamic DNS password), a
 bearer token from POST /login, or the same pairs as `user`/`pass` (or `username`/`password`) query parameters.
+
+What it does not understand, it refuses, in the protocol's own answers: a parameter dyndns2 does not define is
+`badagent` (the client is not speaking the protocol); dyndns2's own options that ask for what this service does not
+do (a wildcard, a mail exchanger, a backup MX, offline mode) are `!donator` for each host, the protocol's answer to an
+option the account cannot have; a `system` other than dyndns2's three is `badsys`. The options in the states that ask
+for nothing (wildcard=OFF or NOCHG, an empty mx, backmx=NO, offline=NO) are accepted: ddclient sends `system` always
+and wildcard, mx and backmx when configured.
 """
 
 from __future__ import annotations
@@ -42,6 +49,26 @@ _V4 = ("myipv4",)
 _V6 = ("myipv6", "ipv6")
 
 
+_CREDENTIALS = ("user", "pass", "username", "password")
+_OPTIONS_OFF = {"wildcard": {"", "OFF", "NOCHG"}, "mx": {""}, "backmx": {"", "NO"}, "offline": {"", "NO"}}
+SYSTEMS = {"dyndns", "statdns", "custom"}
+PARAMETERS = frozenset({"hostname", "system", *_GENERIC, *_V4, *_V6, *_CREDENTIALS, *_OPTIONS_OFF})
+
+
+def _refusal(params: QueryDict) -> str | None:
+    """The protocol's answer to a request asking what this service does not understand or do; None if it does not."""
+    unknown = sorted(set(params) - PARAMETERS)
+    if unknown:
+        log.info("dyndns: refused unknown parameters %s", ", ".join(name[:40] for name in unknown[:5]))
+        return "badagent"
+    if params.get("system", "dyndns").strip().lower() not in SYSTEMS:
+        return "badsys"
+    for option, off in _OPTIONS_OFF.items():
+        if params.get(option, "").strip().upper() not in off:
+            return "!donator"
+    return None
+
+
 class BadAddress(ValueError):
     pass
 
@@ -76,11 +103,16 @@ def nic_update(request: HttpRequest) -> HttpResponse:
     client = client_address(request)
     if _failures(client) >= settings.DYNDNS_FAILURES_PER_CLIENT:
         return _reply(["abuse"])
+    refusal = _refusal(params)
+    if refusal == "badagent":
+        return _reply([refusal])
     hostnames = [h.strip() for h in params.get("hostname", "").split(",") if h.strip()]
     if not hostnames:
         return _reply(["notfqdn"])
     if len(hostnames) > MAX_HOSTS:
         return _reply(["numhost"])
+    if refusal is not None:
+        return _reply([refusal] * len(hostnames))
     credentials = _credentials(request, params)
     # A host's user name is its domain name (key ids are hex); one that is not a domain name names no host.
     user = credentials.user if isinstance(credentials, Credentials) and _is_fqdn(credentials.user) else None
