@@ -17,12 +17,14 @@ import dns.rdtypes.IN.A
 import dns.rdtypes.IN.AAAA
 import pytest
 from django.db.models import F
+from django.test import Client
 
 from accounts.actors import Actor
 from tests.zones.conftest import RICH
 from zones import records
 from zones.models import Record, RRset, Zone
 from zones.push.services import Snapshot, master_file, zone_snapshot
+from zones.selectors import zone_master_file, zone_records
 from zones.services import Add, zone_apply
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +140,38 @@ def test_the_snapshot_leaves_the_garbage_collector_as_it_found_it(full_zone: Zon
     gc.disable()
     assert zone_snapshot(zone_id=full_zone.pk) is not None
     assert not gc.isenabled()
+
+
+def test_the_export_is_the_zone_records_written_one_per_line(full_zone: Zone, customer_client: Client) -> None:
+    general = [
+        f"$ORIGIN {full_zone.name}.",
+        f"$TTL {full_zone.default_ttl}",
+        f"@ {full_zone.soa_ttl} IN SOA {full_zone.soa_content}",
+        *(f"{row.name} {row.ttl} IN {row.type} {row.content}" for row in zone_records(zone=full_zone)),
+    ]
+    text = zone_master_file(zone=full_zone)
+    assert text == "\n".join(general) + "\n"
+    assert text.splitlines()[3:11] == [
+        "@ 3600 IN ANAME lb.example.net.",
+        '@ 3600 IN CAA 0 issue "letsencrypt.org"',
+        "@ 3600 IN MX 10 mail.example.com.",
+        "@ 3600 IN MX 20 mx2.example.net.",
+        "@ 3600 IN NS ns1.ctrlpanel.test.",
+        "@ 3600 IN NS ns2.ctrlpanel.test.",
+        "@ 3600 IN NS ns9.example.net.",
+        '@ 3600 IN TXT "v=spf1 mx -all"',
+    ]
+    www = [line for line in text.splitlines() if line.startswith("www ")]
+    assert www == [
+        "www 60 IN A 10.0.0.10",
+        "www 60 IN A 192.0.2.10",
+        "www 60 IN A 192.0.2.9",
+        "www 300 IN AAAA 2001:db8::1",
+        "www 300 IN AAAA 2001:db8::2",
+        "www 300 IN AAAA ::ffff:192.0.2.9",
+        'www 10 IN TXT "www"',
+    ]
+    shown = customer_client.get(f"/zones/{full_zone.name}/export", {"view": "1"})
+    assert shown.status_code == 200
+    assert shown.content == text.encode()
+    assert "Content-Disposition" not in shown
