@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import socket
 import sys
 from collections.abc import Iterable
 from typing import Any
@@ -83,9 +84,21 @@ def owner_relative(name: dns.name.Name, origin: dns.name.Name) -> str:
     return name.relativize(origin).to_text()
 
 
+# An owner name as most are stored: labels of 1 to 63 ASCII letters, digits, '-', '_' or '*', relative. From such text
+# dns.name.from_text makes exactly these labels, encoded (no escape, IDNA, '@' or final dot applies).
+_PLAIN_OWNER = re.compile(r"[A-Za-z0-9_*-]{1,63}(?:\.[A-Za-z0-9_*-]{1,63})*\Z")
+
+
 def owner_absolute(relative: str, origin: dns.name.Name) -> dns.name.Name:
     if relative == "@":
         return origin
+    # A plain name's wire form is len(relative) + 1 bytes before the origin's: within the 255 of dns.name's check.
+    if _PLAIN_OWNER.match(relative) and len(relative) + len(origin.labels) + sum(map(len, origin.labels)) < 255:
+        # Made as dnspython's Name.__setstate__ (unpickling) makes one, its labels checked above: a fifth of from_text's
+        # time (of which the guarded constructor is half), and a zone snapshot makes one per RRset.
+        name = dns.name.Name.__new__(dns.name.Name)
+        object.__setattr__(name, "labels", (*relative.encode().split(b"."), *origin.labels))
+        return name
     return dns.name.from_text(relative, origin)
 
 
@@ -143,13 +156,50 @@ def rdata_parse(rdtype: str, text: str, origin: dns.name.Name) -> dns.rdata.Rdat
     return _canonical(rdata)
 
 
+_IPV4_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+# The text dnspython's A constructor keeps (dns.ipv4.canonicalize): four decimal octets, no leading zero, no sign.
+_IPV4_CANONICAL = re.compile(rf"{_IPV4_OCTET}(?:\.{_IPV4_OCTET}){{3}}\Z")
+
+
+def _ipv6_canonical(text: str) -> bool:
+    """Whether `text` is the text dnspython's AAAA constructor keeps for it (dns.ipv6.canonicalize), decided in C.
+
+    The C library writes an address as dnspython does (lower-case hex, no leading zeros, the first longest run of two
+    or more zero groups as '::') except where to write a dotted IPv4 tail, which C libraries do not agree on (glibc
+    once wrote ::0.0.0.2 for dnspython's ::2): text with a dot is left to dnspython."""
+    if "." in text:
+        return False
+    try:
+        return socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, text)) == text
+    except (OSError, ValueError):  # not an address; a NUL in it
+        return False
+
+
+def _address_rdata(cls: type[dns.rdata.Rdata], rdtype: dns.rdatatype.RdataType, address: str) -> dns.rdata.Rdata:
+    """The A or AAAA rdata whose constructor would keep `address` as it is, made as dnspython's own __setstate__
+    (unpickling) makes one: each slot set with object.__setattr__. Neither the constructor's parse and re-print of an
+    address already canonical, nor the guard both wrap around it (a context variable set and reset), which cost more
+    than the rest of a snapshot's record. tests/test_records.py holds these slots to the classes'."""
+    rdata = cls.__new__(cls)
+    object.__setattr__(rdata, "rdclass", dns.rdataclass.IN)
+    object.__setattr__(rdata, "rdtype", rdtype)
+    object.__setattr__(rdata, "rdcomment", None)
+    object.__setattr__(rdata, "address", address)
+    return rdata
+
+
 def rdata_stored(rdtype: str, content: str, origin: dns.name.Name) -> dns.rdata.Rdata:
     """Record data as stored: parsed and made canonical by `rdata_parse` when it was written. Addresses, most of a
-    large zone, are built directly (their constructor still checks them) instead of through dnspython's tokenizer,
-    which costs about ten times more; every other type is parsed as on write."""
+    large zone, are built directly instead of through dnspython's tokenizer, which costs about ten times more: one
+    already in dnspython's canonical text (as stored ones are) without parsing it again, any other by the constructor,
+    which checks it. Every other type is parsed as on write."""
     if rdtype == "A":
+        if _IPV4_CANONICAL.match(content):
+            return _address_rdata(dns.rdtypes.IN.A.A, dns.rdatatype.A, content)
         return dns.rdtypes.IN.A.A(dns.rdataclass.IN, dns.rdatatype.A, content)  # type: ignore[no-untyped-call]
     if rdtype == "AAAA":
+        if _ipv6_canonical(content):
+            return _address_rdata(dns.rdtypes.IN.AAAA.AAAA, dns.rdatatype.AAAA, content)
         return dns.rdtypes.IN.AAAA.AAAA(dns.rdataclass.IN, dns.rdatatype.AAAA, content)  # type: ignore[no-untyped-call]
     return rdata_parse(rdtype, content, origin)
 

@@ -6,11 +6,12 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, get_hasher, make_password
-from django.db.models import QuerySet
+from django.db.models import QuerySet, TextField, Value
+from django.db.models.functions import Cast, Concat
 
 from accounts.memory import Remembered, credential_digest
 from accounts.models import SecurityEvent
@@ -59,11 +60,16 @@ def records_at(zone: Zone, hosts: Collection[str] | None) -> QuerySet[Record]:
 def zone_records(*, zone: Zone) -> list[RecordRow]:
     """Every record of the zone in one query, ordered by name ('@' first), type, then data."""
     rows = records_of(zone).values_list("rrset__name", "rrset__ttl", "rrset__type", "content")
-    # Sorted by a key of C (itemgetter), then the apex moved first keeping that order: a third of the time of a key
-    # function that puts '@' first itself, on a 50,000-record zone.
-    ordered = sorted(rows, key=itemgetter(0, 2, 3))
-    apex = [RecordRow._make(row) for row in ordered if row[0] == "@"]
-    return apex + [RecordRow._make(row) for row in ordered if row[0] != "@"]
+    return [RecordRow._make(row) for row in _apex_first(sorted(rows, key=itemgetter(0, 2, 3)))]
+
+
+_Row = TypeVar("_Row", bound=tuple[object, ...])
+
+
+def _apex_first(ordered: list[_Row]) -> list[_Row]:
+    """Rows sorted with the owner name first, the apex's ('@') moved to the front keeping that order: sorted by a key
+    of C (itemgetter or none), this is a third of the time of a key function that puts '@' first itself."""
+    return [row for row in ordered if row[0] == "@"] + [row for row in ordered if row[0] != "@"]
 
 
 def changes_of_deleted_zone(*, event: SecurityEvent) -> QuerySet[Change]:
@@ -184,14 +190,25 @@ def zone_listed(*, credential: ApiCredential, checked: bool) -> Zone | None:
 
 
 def zone_master_file(*, zone: Zone) -> str:
-    """The zone in RFC 1035 master-file format: $ORIGIN, $TTL, the SOA, then every record (names relative)."""
-    lines = [
-        f"$ORIGIN {zone.name}.",
-        f"$TTL {zone.default_ttl}",
-        f"@ {zone.soa_ttl} IN SOA {zone.soa_content}",
-    ]
-    lines.extend(f"{r.name} {r.ttl} IN {r.type} {r.content}" for r in zone_records(zone=zone))
-    return "\n".join(lines) + "\n"
+    """The zone in RFC 1035 master-file format: $ORIGIN, $TTL, the SOA, then every record (names relative) in
+    zone_records' order.
+
+    Each record's line is written by the database, next to the name, type and data it is sorted by (the database's
+    own sort of text follows its collation, and spills to disk at this size): one string per record made in Python,
+    not four values and a RecordRow, a third of the time on a 50,000-record zone."""
+    line = Concat(
+        "rrset__name",
+        Value(" "),
+        Cast("rrset__ttl", TextField()),
+        Value(" IN "),
+        "rrset__type",
+        Value(" "),
+        "content",
+        output_field=TextField(),
+    )
+    rows = sorted(records_of(zone).values_list("rrset__name", "rrset__type", "content", line))
+    header = [f"$ORIGIN {zone.name}.", f"$TTL {zone.default_ttl}", f"@ {zone.soa_ttl} IN SOA {zone.soa_content}"]
+    return "\n".join([*header, *(row[3] for row in _apex_first(rows))]) + "\n"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from django.db import connection
 
 from accounts.actors import Actor
 from zones.models import RRset, Zone
-from zones.services import ApplyResult, Operation, zone_apply
+from zones.services import Add, ApplyResult, Operation, zone_apply
 
 Apply = Callable[..., ApplyResult]
 
@@ -50,3 +50,27 @@ def errors(result: ApplyResult) -> list[str | None]:
 
 def ops(changes: Sequence[Operation]) -> tuple[Operation, ...]:
     return tuple(changes)
+
+
+# Records of a dozen types, on owner names of every kind (apex, wildcard, underscore, A-label).
+RICH = [
+    Add("@", "MX", "10 mail.example.com."),
+    Add("@", "TXT", '"v=spf1 mx -all"'),
+    Add("@", "CAA", '0 issue "letsencrypt.org"'),
+    Add("@", "ANAME", "lb.example.net."),
+    Add("www", "AAAA", "2001:db8::1", ttl=300),
+    Add("mail", "A", "192.0.2.25"),
+    Add("*.dev", "A", "192.0.2.26"),
+    Add("_sip._tcp", "SRV", "10 5 5060 sip.example.com."),
+    Add("_xmpp._tcp", "SRV", "0 0 0 ."),
+    Add("_dmarc", "TXT", '"v=DMARC1; p=reject; rua=mailto:d@example.com"'),
+    Add("key._domainkey", "TXT", '"' + "k" * 400 + '"'),
+    Add("empty", "TXT", '""'),
+    Add("alias", "CNAME", "www.example.com."),
+    Add("host", "SSHFP", "1 1 " + "ab" * 20),
+    Add("_443._tcp.www", "TLSA", "3 1 1 " + "cd" * 32),
+    Add("sub", "NS", "ns1.example.net."),
+    Add("sub", "DS", "12345 13 2 " + "ef" * 32),
+    Add("1.2", "PTR", "host.example.com."),
+    Add("xn--bcher-kva", "A", "192.0.2.27"),
+]

@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 
 from accounts.actors import Actor
 from accounts.models import Account
-from tests.zones.conftest import records_at, zone_state
+from tests.zones.conftest import RICH, records_at, zone_state
 from zones import records
 from zones.models import Change, Zone
 from zones.services import Add, Replace, zone_apply
@@ -101,28 +101,6 @@ def test_commands_name_an_unknown_or_malformed_zone(db, command: tuple[str, ...]
 
 
 # --- export ---------------------------------------------------------------------------------------------------------
-
-RICH = [
-    Add("@", "MX", "10 mail.example.com."),
-    Add("@", "TXT", '"v=spf1 mx -all"'),
-    Add("@", "CAA", '0 issue "letsencrypt.org"'),
-    Add("@", "ANAME", "lb.example.net."),
-    Add("www", "AAAA", "2001:db8::1", ttl=300),
-    Add("mail", "A", "192.0.2.25"),
-    Add("*.dev", "A", "192.0.2.26"),
-    Add("_sip._tcp", "SRV", "10 5 5060 sip.example.com."),
-    Add("_xmpp._tcp", "SRV", "0 0 0 ."),
-    Add("_dmarc", "TXT", '"v=DMARC1; p=reject; rua=mailto:d@example.com"'),
-    Add("key._domainkey", "TXT", '"' + "k" * 400 + '"'),
-    Add("empty", "TXT", '""'),
-    Add("alias", "CNAME", "www.example.com."),
-    Add("host", "SSHFP", "1 1 " + "ab" * 20),
-    Add("_443._tcp.www", "TLSA", "3 1 1 " + "cd" * 32),
-    Add("sub", "NS", "ns1.example.net."),
-    Add("sub", "DS", "12345 13 2 " + "ef" * 32),
-    Add("1.2", "PTR", "host.example.com."),
-    Add("xn--bcher-kva", "A", "192.0.2.27"),
-]
 
 
 @pytest.fixture

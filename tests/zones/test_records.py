@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from ipaddress import IPv4Address, IPv6Address
+from typing import TypeVar
+
+import dns.ipv6
 import dns.name
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.rdtypes.IN.A
+import dns.rdtypes.IN.AAAA
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -11,6 +21,7 @@ from zones import records
 from zones.records import RecordError
 
 ORIGIN = records.zone_origin("example.com")
+T = TypeVar("T")
 
 
 def canonical(rdtype: str, text: str) -> str:
@@ -263,3 +274,195 @@ def test_canonical_form_is_a_fixed_point(record: tuple[str, str], data: st.DataO
         return  # e.g. a generated CAA value the type refuses; only accepted input must be stable
     assert canonical(rdtype, first) == first
     assert canonical(rdtype.lower(), first.upper() if rdtype in {"A", "AAAA"} else first) == first
+
+
+# --- stored text back to dnspython objects (a zone snapshot's records): the fast paths and dnspython's own ----------
+
+
+def _slots(cls: type) -> set[str]:
+    return {slot for klass in cls.__mro__ for slot in getattr(klass, "__slots__", ())}
+
+
+def _made_by_dnspython(build: Callable[[], T]) -> T | type[BaseException]:
+    try:
+        return build()
+    except Exception as exc:  # dnspython's own exception classes are compared
+        return type(exc)
+
+
+def _same_name(text: str, origin: dns.name.Name) -> None:
+    expected = origin if text == "@" else _made_by_dnspython(lambda: dns.name.from_text(text, origin))
+    if isinstance(expected, dns.name.Name):
+        made = records.owner_absolute(text, origin)
+        assert made.labels == expected.labels  # Name equality ignores case: the labels themselves are compared
+        assert made == expected
+        assert hash(made) == hash(expected)
+        assert made.to_text() == expected.to_text()
+        assert made.__getstate__() == expected.__getstate__()
+    else:
+        with pytest.raises(expected):
+            records.owner_absolute(text, origin)
+
+
+OTHER_ORIGIN = dns.name.from_text("a.very-long-zone-name.example.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@",
+        "www",
+        "*",
+        "*.sub",
+        "_dmarc",
+        "_sip._tcp",
+        "a-b.c-d",
+        "xn--bcher-kva",
+        "WWW",
+        "Mixed.Case",
+        "0",
+        "9a",
+        "x" * 63,
+        "x" * 64,
+        "a." * 100 + "b",
+        ("y" * 63 + ".") * 3 + "y" * 40,
+        ("y" * 63 + ".") * 3 + "y" * 50,
+        r"a\.b",
+        r"caf\195\169",
+        r"\@",
+        r"a\032b",
+        r"\*",
+        "a b",
+        "bücher",
+        "a..b",
+        ".a",
+        "a.",
+        ".",
+        "",
+        "@.a",
+        "a\nb",
+        "a\\",
+        r"a\999",
+        "-",
+        "*.*",
+        "a_b-c.*",
+    ],
+)
+def test_an_owner_name_is_made_as_dns_name_from_text_makes_it(text: str) -> None:
+    _same_name(text, ORIGIN)
+    _same_name(text, OTHER_ORIGIN)
+
+
+@given(st.text(st.sampled_from("ab-_*.\\0129Z@ é"), max_size=70))
+def test_any_owner_text_is_made_as_dns_name_from_text_makes_it(text: str) -> None:
+    _same_name(text, ORIGIN)
+
+
+def test_a_plain_owner_name_has_the_slots_dnspython_gives_a_name() -> None:
+    # owner_absolute sets the labels of a plain name itself: a slot dnspython adds later must fail here, not go unset.
+    assert _slots(dns.name.Name) == {"labels"}
+
+
+def _same_address(rdtype: str, text: str) -> None:
+    cls = dns.rdtypes.IN.A.A if rdtype == "A" else dns.rdtypes.IN.AAAA.AAAA
+    rdatatype = dns.rdatatype.from_text(rdtype)
+    expected = _made_by_dnspython(lambda: cls(dns.rdataclass.IN, rdatatype, text))
+    if isinstance(expected, dns.rdata.Rdata):
+        made = records.rdata_stored(rdtype, text, ORIGIN)
+        assert type(made) is type(expected)
+        assert made.__getstate__() == expected.__getstate__()  # every slot, the address text as dnspython keeps it
+        assert made == expected
+        assert hash(made) == hash(expected)
+        assert made.to_text() == expected.to_text()
+        assert made.to_wire() == expected.to_wire()
+        with pytest.raises(TypeError):
+            made.rdclass = dns.rdataclass.CH  # as immutable as dnspython's own
+    else:
+        with pytest.raises(expected):
+            records.rdata_stored(rdtype, text, ORIGIN)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "192.0.2.1",
+        "0.0.0.0",  # noqa: S104  # an address, not a place to listen
+        "255.255.255.255",
+        "10.0.0.10",
+        "1.2.3.04",
+        "256.1.1.1",
+        "1.2.3",
+        "1.2.3.4.5",
+        " 1.2.3.4",
+        "1.2.3.4\n",
+        "\N{ARABIC-INDIC DIGIT ONE}.2.3.4",
+        "+1.2.3.4",
+        "01.2.3.4",
+        "1..3.4",
+        "",
+        "::1",
+    ],
+)
+def test_an_a_record_is_made_as_its_dnspython_constructor_makes_it(text: str) -> None:
+    _same_address("A", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2001:db8::1",
+        "2001:DB8::1",
+        "2001:0db8::1",
+        "2001:db8:0:0:0:0:0:1",
+        "::",
+        "::1",
+        "::2",
+        "1::",
+        "::ffff:1",
+        "::0.0.0.2",
+        "::0.1.0.2",
+        "::ffff:192.0.2.1",
+        "::ffff:c000:201",
+        "::192.0.2.1",
+        "::c000:201",
+        "::1:c000:201",
+        "0:0:1::1",
+        "1:0:0:1::1",
+        "1::1:0:0:1",
+        "1:0:1:0:1:0:1:0",
+        "1:0:0:1:0:0:1:0",
+        "fe80::1%eth0",
+        "2001:db8::1\x00",
+        "2001:db8:::1",
+        "1:2:3:4:5:6:7:8",
+        "1:2:3:4:5:6:7:8:9",
+        "g::1",
+        "192.0.2.1",
+        "",
+    ],
+)
+def test_an_aaaa_record_is_made_as_its_dnspython_constructor_makes_it(text: str) -> None:
+    _same_address("AAAA", text)
+
+
+@given(st.ip_addresses(v=6), st.sampled_from(["canonical", "compressed", "exploded", "upper"]))
+def test_any_aaaa_record_is_made_as_its_dnspython_constructor_makes_it(address: IPv6Address, form: str) -> None:
+    text = {
+        "canonical": dns.ipv6.canonicalize(str(address)),
+        "compressed": address.compressed,
+        "exploded": address.exploded,
+        "upper": address.compressed.upper(),
+    }[form]
+    _same_address("AAAA", text)
+
+
+@given(st.ip_addresses(v=4))
+def test_any_a_record_is_made_as_its_dnspython_constructor_makes_it(address: IPv4Address) -> None:
+    _same_address("A", str(address))
+
+
+def test_a_stored_address_has_the_slots_dnspython_gives_an_address() -> None:
+    # rdata_stored sets an address's slots itself: a slot dnspython adds later must fail here, not go unset.
+    assert (
+        _slots(dns.rdtypes.IN.A.A) == _slots(dns.rdtypes.IN.AAAA.AAAA) == {"rdclass", "rdtype", "rdcomment", "address"}
+    )
