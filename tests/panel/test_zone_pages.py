@@ -256,3 +256,24 @@ def test_an_import_past_the_zone_s_record_limit_is_a_form_error_before_its_tail_
         assert response.status_code == 400
         assert "the zone may hold at most 10 records; the file has more" in response.content.decode()
     assert not any(name.startswith("host") for name, _, _ in _records(zone))
+
+
+def test_the_search_ignores_case_in_letters_and_finds_addresses_and_numbers_as_written(
+    customer_client: Client, zone: Zone, customer_actor: Actor
+) -> None:
+    changes = [
+        Add("greeting", "TXT", '"Hello World"'),
+        Add("v4", "A", "192.0.2.77"),
+        Add("mail", "MX", "10 mx.Example.NET."),
+    ]
+    assert zone_apply(zone=zone, changes=changes, actor=customer_actor).ok
+
+    def found(text: str) -> list[str]:
+        html = customer_client.get("/zones/example.com", {"q": text}).content.decode()
+        return re.findall(r'data-rrset="([^"]+)"', html)
+
+    assert found("hello world") == found("HELLO") == ["greeting TXT"]  # letters: any case
+    assert found("2.77") == ["v4 A"]  # no letters: compared as written, the same answer
+    assert found("10 MX.example") == ["mail MX"]
+    assert found('"') == ["greeting TXT"]
+    assert found("192.0.2.78") == []
