@@ -10,8 +10,10 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from tests.push.servers import new_secret
+from zones.management.commands import zones_status
 from zones.models import Nameserver, ZoneSync
 from zones.push.selectors import SyncState, sync_statuses, zones_due
+from zones.services import zone_create
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +84,14 @@ def test_a_disabled_nameserver_is_neither_swept_nor_reported(registered, zone):
     Nameserver.objects.filter(pk=registered.pk).update(enabled=False)
     assert zones_due() == []
     assert sync_statuses() == []
+
+
+def test_the_listing_is_written_in_batches_every_line_once_in_order(
+    registered, account, cli_actor, capsys, monkeypatch
+):
+    monkeypatch.setattr(zones_status, "LINES_PER_WRITE", 2)
+    names = [zone_create(name=f"z{n}.example", account=account, actor=cli_actor).name for n in range(5)]
+    call_command("zones_status", "--behind")
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[:3] for line in lines[:-1]] == [[name, "ns-test", "pending"] for name in names]
+    assert lines[-1] == "zones: 0 in sync, 5 pending, 0 failing"
