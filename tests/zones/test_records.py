@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from ipaddress import IPv4Address, IPv6Address
 from typing import TypeVar
@@ -10,9 +11,11 @@ import dns.ipv6
 import dns.name
 import dns.rdata
 import dns.rdataclass
+import dns.rdataset
 import dns.rdatatype
 import dns.rdtypes.IN.A
 import dns.rdtypes.IN.AAAA
+import dns.update
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -369,12 +372,16 @@ def _same_address(rdtype: str, text: str) -> None:
     expected = _made_by_dnspython(lambda: cls(dns.rdataclass.IN, rdatatype, text))
     if isinstance(expected, dns.rdata.Rdata):
         made = records.rdata_stored(rdtype, text, ORIGIN)
-        assert type(made) is type(expected)
+        assert isinstance(made, cls)  # dnspython's class, or for canonical text its subclass writing wire in C
         assert made.__getstate__() == expected.__getstate__()  # every slot, the address text as dnspython keeps it
         assert made == expected
+        assert expected == made
         assert hash(made) == hash(expected)
         assert made.to_text() == expected.to_text()
         assert made.to_wire() == expected.to_wire()
+        assert made.to_digestable() == expected.to_digestable()
+        assert pickle.loads(pickle.dumps(made)) == expected  # noqa: S301 (our own bytes)
+        assert {made, expected} == {expected}
         with pytest.raises(TypeError):
             made.rdclass = dns.rdataclass.CH  # as immutable as dnspython's own
     else:
@@ -459,6 +466,20 @@ def test_any_aaaa_record_is_made_as_its_dnspython_constructor_makes_it(address: 
 @given(st.ip_addresses(v=4))
 def test_any_a_record_is_made_as_its_dnspython_constructor_makes_it(address: IPv4Address) -> None:
     _same_address("A", str(address))
+
+
+def test_a_stored_address_goes_into_an_update_message_as_dnspython_s_own_does() -> None:
+    made = dns.rdataset.Rdataset(dns.rdataclass.IN, dns.rdatatype.A, ttl=60)
+    made.add(records.rdata_stored("A", "192.0.2.9", ORIGIN))
+    made6 = dns.rdataset.Rdataset(dns.rdataclass.IN, dns.rdatatype.AAAA, ttl=60)
+    made6.add(records.rdata_stored("AAAA", "2001:db8::9", ORIGIN))
+    assert all(type(rdata).__name__.startswith("_Stored") for rdata in [*made, *made6])
+    ours, theirs = dns.update.UpdateMessage(ORIGIN, id=1), dns.update.UpdateMessage(ORIGIN, id=1)
+    ours.replace("h", made)
+    ours.replace("h6", made6)
+    theirs.replace("h", 60, "A", "192.0.2.9")
+    theirs.replace("h6", 60, "AAAA", "2001:db8::9")
+    assert ours.to_wire() == theirs.to_wire()
 
 
 def test_a_stored_address_has_the_slots_dnspython_gives_an_address() -> None:
