@@ -37,7 +37,7 @@ class Command(BaseCommand):
     def _line(self, status: SyncStatus) -> str:
         line = f"{status.zone}\t{status.nameserver}\t{status.state}\tv{status.version}/{status.zone_version}"
         if status.pending_since is not None:
-            line += f"\tsince {status.pending_since:%Y-%m-%d %H:%M:%S}"
+            line += f"\tsince {status.pending_since.isoformat(' ', 'seconds')[:19]}"  # YYYY-MM-DD HH:MM:SS, UTC
         if status.state == SyncState.FAILING:
             line += f"\t{status.attempts} attempts: {status.last_error}"
         return line
