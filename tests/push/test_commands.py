@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -58,7 +58,10 @@ def test_a_zone_never_pushed_is_pending_since_its_creation(registered, zone, cap
     assert status.state == SyncState.PENDING
     assert status.pending_since is not None
     call_command("zones_status")
-    assert "example.com\tns-test\tpending\tv0/1\tsince " in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "example.com\tns-test\tpending\tv0/1\tsince " in out
+    since = status.pending_since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    assert f"\tsince {since}\n" in out  # the commit time in UTC, to the second
 
 
 def test_a_failing_server_is_reported_with_its_last_error(registered, zone, capsys):
