@@ -217,11 +217,16 @@ def rrsets_page(*, zone: Zone, query: str = "", rdtype: str = "", sort: str = "n
     return Page(_with_records(zone, list(result.object_list)), result.number, paginator)  # type: ignore[arg-type]
 
 
+def _page_number(page: Any) -> int:
+    """A page number as Paginator.get_page reads one: not a positive number is the first page."""
+    return int(page) if str(page).isdigit() and int(page) > 0 else 1
+
+
 def _searched_page(zone: Zone, rrsets: QuerySet[RRset], page: Any) -> Page[RRsetRow]:
     """A search's page and how many RRsets match, from one statement (a window count): a search reads every record of
     the zone whatever the page, and a Paginator's count, then its page, read them twice (2 x 50 ms in a zone of
     50,000 records). Pages as Paginator.get_page numbers them: not a number is the first, past the end the last."""
-    number = int(page) if str(page).isdigit() and int(page) > 0 else 1
+    number = _page_number(page)
     counted = rrsets.annotate(total=Window(Count("*"))).values_list("id", "name", "type", "ttl", "total")
     start = (number - 1) * RRSETS_PER_PAGE
     rows = list(counted[start : start + RRSETS_PER_PAGE])
@@ -337,7 +342,7 @@ class _Counted:
 def sync_overview_page(*, page: Any = 1) -> tuple[list[NameserverSummary], Page[SyncStatus]]:
     """Every nameserver's summary and one page of the servers behind on a zone, ordered by zone then server, from one
     pass over the zones (zones/push/selectors.py, sync_overview). A page past the end is the last, as get_page does."""
-    number = int(page) if str(page).isdigit() and int(page) > 0 else 1
+    number = _page_number(page)
     overview = sync_overview(offset=(number - 1) * SYNC_ROWS_PER_PAGE, limit=SYNC_ROWS_PER_PAGE)
     paginator: Paginator[SyncStatus] = Paginator(_Counted(overview.behind), SYNC_ROWS_PER_PAGE)  # type: ignore[arg-type]
     if number > paginator.num_pages:

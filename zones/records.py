@@ -176,32 +176,33 @@ def _ipv6_canonical(text: str) -> bool:
         return False
 
 
-@dns.immutable.immutable
-class _StoredA(dns.rdtypes.IN.A.A):
-    """An A rdata built from stored canonical text (_address_rdata): the same rdata as dnspython's (equal to it, the
-    same hash, text and wire), its wire form written by the C library. An rdata hashes its wire form, which dnspython
-    writes by parsing the address in Python again: a third of a large zone's snapshot went to that."""
+class _WireFromC:
+    """What an A or AAAA rdata built from stored canonical text (_address_rdata) has beyond dnspython's own class: its
+    wire form written by the C library. The same rdata otherwise (equal to dnspython's, the same hash, text and wire):
+    an rdata hashes its wire form, which dnspython writes by parsing the address in Python again, a third of a large
+    zone's snapshot."""
 
     __slots__ = ()
+    family: int
+    address: str
 
     def _to_wire(self, file: Any, compress: Any = None, origin: Any = None, canonicalize: bool = False) -> None:
-        file.write(socket.inet_aton(self.address))
+        file.write(socket.inet_pton(self.family, self.address))
 
     def to_digestable(self, origin: dns.name.Name | None = None) -> bytes:
-        return socket.inet_aton(self.address)
+        return socket.inet_pton(self.family, self.address)
 
 
 @dns.immutable.immutable
-class _StoredAAAA(dns.rdtypes.IN.AAAA.AAAA):
-    """An AAAA rdata built from stored canonical text, as _StoredA."""
-
+class _StoredA(_WireFromC, dns.rdtypes.IN.A.A):
     __slots__ = ()
+    family = socket.AF_INET
 
-    def _to_wire(self, file: Any, compress: Any = None, origin: Any = None, canonicalize: bool = False) -> None:
-        file.write(socket.inet_pton(socket.AF_INET6, self.address))
 
-    def to_digestable(self, origin: dns.name.Name | None = None) -> bytes:
-        return socket.inet_pton(socket.AF_INET6, self.address)
+@dns.immutable.immutable
+class _StoredAAAA(_WireFromC, dns.rdtypes.IN.AAAA.AAAA):
+    __slots__ = ()
+    family = socket.AF_INET6
 
 
 def _address_rdata(cls: type[dns.rdata.Rdata], rdtype: dns.rdatatype.RdataType, address: str) -> dns.rdata.Rdata:

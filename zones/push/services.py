@@ -103,7 +103,7 @@ def zone_snapshot(*, zone_id: int) -> Snapshot | None:
             )
             if Zone.objects.filter(pk=zone_id, version=zone.version).exists():
                 origin = records.zone_origin(zone.name)
-                return Snapshot(zone=zone, origin=origin, rrsets=_rdatasets(rows, origin))
+                return Snapshot(zone=zone, origin=origin, rrsets=_rdatasets_built(rows, origin))
     raise PushError(f"zone {zone_id} kept changing while it was read")
 
 
