@@ -192,10 +192,12 @@ def test_the_journal_names_the_key_and_the_dyndns_interface(update, zone, creden
 
 
 @pytest.mark.parametrize("path", ["/nic/update", "/update"])
-def test_a_parameter_dyndns2_does_not_define_is_badagent_and_changes_nothing(update, zone, path):
+def test_a_parameter_dyndns2_does_not_define_is_a_400_badagent_and_changes_nothing(client, credentials, zone, path):
     changes = Change.objects.count()
-    assert update("hostname=a.example.com&myip=192.0.2.55&ttl=60", path=path) == "badagent\n"
-    assert update("hostname=a.example.com&myip=192.0.2.55&hostnames=b.example.com", path=path) == "badagent\n"
+    for query in ("hostname=a.example.com&myip=192.0.2.55&ttl=60", "hostname=a.example.com&hostnames=b.example.com"):
+        response = client.get(f"{path}?{query}", HTTP_AUTHORIZATION=basic(*credentials), REMOTE_ADDR="192.0.2.50")
+        assert response.status_code == 400
+        assert response.content == b"badagent\n"
     assert Change.objects.count() == changes
     assert addresses(zone, "a") == []
 
@@ -203,6 +205,7 @@ def test_a_parameter_dyndns2_does_not_define_is_badagent_and_changes_nothing(upd
 def test_a_parameter_in_a_post_body_is_held_to_the_same_list(client, credentials, zone):
     body = {"hostname": "a.example.com", "myip": "192.0.2.55", "record_type": "AAAA"}
     response = client.post("/nic/update", body, HTTP_AUTHORIZATION=basic(*credentials), REMOTE_ADDR="192.0.2.50")
+    assert response.status_code == 400
     assert response.content == b"badagent\n"
     assert addresses(zone, "a") == []
 

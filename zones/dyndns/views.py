@@ -1,14 +1,16 @@
-"""The dyndns2 protocol: GET /nic/update?hostname=...&myip=... answered with one status line per host, always 200.
+"""The dyndns2 protocol: GET /nic/update?hostname=...&myip=... answered with one status line per host, with 200 (but
+for a parameter the protocol does not define: 400, see below).
 
 Credentials: HTTP Basic (an API key id and secret, or a host's fully qualified name and its Dynamic DNS password), a
 bearer token from POST /login, or the same pairs as `user`/`pass` (or `username`/`password`) query parameters.
 
-What it does not understand, it refuses, in the protocol's own answers: a parameter dyndns2 does not define is
-`badagent` (the client is not speaking the protocol); dyndns2's own options that ask for what this service does not
-do (a wildcard, a mail exchanger, a backup MX, offline mode) are `!donator` for each host, the protocol's answer to an
-option the account cannot have; a `system` other than dyndns2's three is `badsys`. The options in the states that ask
-for nothing (wildcard=OFF or NOCHG, an empty mx, backmx=NO, offline=NO) are accepted: ddclient sends `system` always
-and wildcard, mx and backmx when configured.
+What it does not understand, it refuses, in the protocol's own answers. A parameter dyndns2 does not define is a 400
+with the body `badagent` (the client is not speaking the protocol; like every interface here, an unknown parameter is
+a 400, and ddclient and inadyn report a status other than 2xx as a failed update). dyndns2's own options that ask for
+what this service does not do (a wildcard, a mail exchanger, a backup MX, offline mode) are `!donator` for each host,
+the protocol's answer to an option the account cannot have; a `system` other than dyndns2's three is `badsys`. The
+options in the states that ask for nothing (wildcard=OFF or NOCHG, an empty mx, backmx=NO, offline=NO) are accepted:
+ddclient sends `system` always and wildcard, mx and backmx when configured.
 """
 
 from __future__ import annotations
@@ -79,8 +81,8 @@ class Credentials:
     password: str
 
 
-def _reply(lines: list[str]) -> HttpResponse:
-    return HttpResponse("".join(line + "\n" for line in lines), content_type="text/plain; charset=utf-8")
+def _reply(lines: list[str], status: int = 200) -> HttpResponse:
+    return HttpResponse("".join(line + "\n" for line in lines), content_type="text/plain; charset=utf-8", status=status)
 
 
 @csrf_exempt
@@ -105,7 +107,7 @@ def nic_update(request: HttpRequest) -> HttpResponse:
         return _reply(["abuse"])
     refusal = _refusal(params)
     if refusal == "badagent":
-        return _reply([refusal])
+        return _reply([refusal], status=400)
     hostnames = [h.strip() for h in params.get("hostname", "").split(",") if h.strip()]
     if not hostnames:
         return _reply(["notfqdn"])
