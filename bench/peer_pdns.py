@@ -20,6 +20,7 @@ exactly one SOA (PowerDNS: read over its API; ctrlpanel: the legacy LIST); anyth
 the script exits 1. Then the ratios to PowerDNS in the same rounds, the issue's targets with PASS/MISS, the machine.
 
 Run: .venv/bin/python bench/peer_pdns.py [--rounds 3] [--warmup 2] [--seconds 8] [--clients 1,32] [--quick]
+     [--systems legacy-postgres,rest-postgres]
      [--postgres postgres://postgres@127.0.0.1:5432] [--database bench_peer_pdns] [--broker redis://...]
 """
 
@@ -71,6 +72,8 @@ GUNICORN = [str(ROOT / ".venv/bin/gunicorn"), "panel.wsgi", "--bind", "127.0.0.1
 GUNICORN += ["--workers", "2", "--threads", "8", "--log-level", "warning"]
 WAITRESS = [str(ROOT / ".venv/bin/python"), "-m", "panel.serve", "--port", "{port}"]
 QUICK = {"rounds": 1, "warmup": 1.0, "seconds": 3.0}
+# The rows besides PowerDNS's (--systems picks some of them).
+SYSTEMS = ("legacy-sqlite", "rest-sqlite", "legacy-postgres", "rest-postgres", "legacy-waitress")
 FULL = {"rounds": 3, "warmup": 2.0, "seconds": 8.0}
 
 
@@ -361,6 +364,11 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--quick", action="store_true", help="one short round: " + ", ".join(f"--{k} {v}" for k, v in QUICK.items())
     )
+    parser.add_argument(
+        "--systems",
+        default="",
+        help="measure only these rows besides PowerDNS, comma separated: " + ", ".join(SYSTEMS) + " (default: all)",
+    )
     parser.add_argument("--postgres", default=os.environ.get("POSTGRES_URL", "postgres://postgres@127.0.0.1:5432"))
     parser.add_argument("--database", default="bench_peer_pdns", help="the throwaway PostgreSQL database")
     parser.add_argument(
@@ -377,6 +385,9 @@ def arguments() -> argparse.Namespace:
         args.clients = [int(count) for count in args.clients.split(",")]
     except ValueError:
         parser.error(f"--clients must be whole numbers separated by commas, not {args.clients!r}")
+    args.systems = [name for name in args.systems.split(",") if name] or list(SYSTEMS)
+    if unknown := sorted(set(args.systems) - set(SYSTEMS)):
+        parser.error(f"--systems: no such row {', '.join(unknown)} (rows: {', '.join(SYSTEMS)})")
     if args.rounds < 1 or args.seconds <= 0 or args.warmup < 0 or min(args.clients) < 1:
         parser.error("--rounds, --seconds and every client count must be positive, --warmup not negative")
     return args
@@ -422,6 +433,7 @@ def start_systems(
             waitress.legacy_replace,
         ),
     ]
+    rows = [row for row in rows if row.key == "pdns" or row.key in args.systems]
     return rows, {"PowerDNS": pdns.version, "PostgreSQL": postgres_version(args.postgres)}
 
 
