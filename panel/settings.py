@@ -99,6 +99,8 @@ def _database(url: str) -> dict[str, Any]:
         # DATABASE_URL (?options=...) come after this one, so they can turn it back on.
         options = config.setdefault("OPTIONS", {})
         options["options"] = f"-c jit=off {options.get('options', '')}".strip()
+        # Django's backend, but a kept connection is checked before each request without a round trip (SELECT 1).
+        config["ENGINE"] = "panel.postgresql"
     test_name = env_str("TEST_DATABASE_NAME", "")
     if test_name:
         config["TEST"] = {"NAME": test_name}
@@ -106,6 +108,9 @@ def _database(url: str) -> dict[str, Any]:
 
 
 DATABASES = {"default": _database(env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
+# PostgreSQL: the statements of every zone write and throttle read are prepared once per connection (accounts/sql.py).
+# Off behind a pooler in transaction mode that does not keep one server session per client connection.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "")

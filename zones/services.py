@@ -290,13 +290,13 @@ def _apply_together(jobs: list[_Job], *, dry_run: bool) -> None:
     names = _with_ancestors({op.name for job in jobs for op in job.parsed if not isinstance(op, str)}, origin)
     refused: set[int] = set()
     now = timezone.now()
-    with transaction.atomic():
+    with store.zone_locked(zone_id, sorted(names)) as locked:
         # The row lock serialises every writer of this zone; everything below reads state that cannot move under it.
-        head, rows = store.zone_lock(zone_id, sorted(names))
+        head = locked.head
         if head is None:
             raise Zone.DoesNotExist(f"zone {zone_id} does not exist")
         staged = _Staged(zone_id=zone_id, origin=origin, head=head, record_count=head.record_count)
-        _load(staged, rows)
+        _load(staged, locked.rows)
         applied: list[_Job] = []
         for index, job in enumerate(jobs):
             if job.precondition is not None and not job.precondition(head):
@@ -304,9 +304,9 @@ def _apply_together(jobs: list[_Job], *, dry_run: bool) -> None:
             elif _stage_change_set(staged, job) and not dry_run:
                 applied.append(job)
         if applied:
-            _write(staged, applied, now)
             if head.pushed:
-                transaction.on_commit(lambda: push_enqueue(zone_id=zone_id))
+                locked.on_commit(lambda: push_enqueue(zone_id=zone_id))
+            _write(locked, staged, applied, now)  # the transaction's last statement
     for index, job in enumerate(jobs):
         if index in refused:
             job.error = PreconditionFailed(f"the zone {head.name} changed under the request")
@@ -496,7 +496,7 @@ def _check_zone_size(staged: _Staged, outcomes: list[Outcome]) -> None:
                 outcomes[index] = Outcome(f"the zone may hold at most {limit} records")
 
 
-def _write(staged: _Staged, applied: list[_Job], now: datetime.datetime) -> None:
+def _write(locked: store.LockedZone, staged: _Staged, applied: list[_Job], now: datetime.datetime) -> None:
     """Write the difference between the database and the staged state, move the zone row past the change sets, and
     journal each as a version (and serial) of its own: zones/store.py says in how few statements."""
     difference = store.Difference(record_count=staged.record_count, updated=now)
@@ -514,7 +514,7 @@ def _write(staged: _Staged, applied: list[_Job], now: datetime.datetime) -> None
         job.change.before, job.change.after, job.change.created = before, after, now
     difference.version, difference.serial = version, serial
     changes = [job.change for job in applied if job.change is not None]
-    journal.changes_inserted(changes, store.zone_write(staged.zone_id, difference, journal.changes_insert(changes)))
+    journal.changes_inserted(changes, locked.write(difference, journal.changes_insert(changes)))
 
 
 def _difference_add(difference: store.Difference, key: RRsetKey, state: _RRsetState) -> None:

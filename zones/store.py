@@ -1,13 +1,14 @@
-"""The statements zone_apply runs inside its transaction, written out as SQL.
+"""The statements zone_apply runs inside its transaction, written out as SQL, and the transaction itself.
 
 Every write to a zone runs these, and every writer of a zone waits for the zone's row lock while another runs them,
 so their number and cost bound both a request's time and how many writes one zone takes a second. The ORM spent more
 time compiling them than the database spent running them, and sent one statement per kind of write. Here:
 
-- PostgreSQL: one round trip locks the zone's row and reads it and the touched RRsets (two statements in one query
-  string: the second takes its snapshot after the first has the lock, so it sees every write committed before), and
-  one statement writes the difference, moves the zone row and inserts the journal (data-modifying WITH clauses). Arrays
-  carry any number of rows in one fixed text.
+- PostgreSQL: the zone's row is locked and read with the touched RRsets in one round trip, then one statement writes
+  the difference, moves the zone row and inserts the journal (data-modifying WITH clauses). Arrays carry any number of
+  rows in one fixed text. The statements are prepared once per connection (accounts.sql), so the server neither
+  parses nor plans them again. A transaction of its own (zone_apply not called inside the caller's) is two round
+  trips in all: BEGIN with the lock and the read, the write with COMMIT.
 - SQLite: the same statements one by one (it runs in the process: no round trips to save), lists of parameters in
   chunks below its bound-parameter limit.
 
@@ -16,12 +17,15 @@ Only zone_apply's path is here; everything else reads and writes through the ORM
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import connection, transaction
+
+from accounts import sql
 
 # Bound parameters per SQLite statement: below the 999 of old builds.
 SQLITE_PARAMETERS = 900
@@ -78,33 +82,119 @@ _RRSETS = (
 )
 
 
-def zone_lock(zone_id: int, names: Sequence[str]) -> tuple[ZoneHead | None, list[RRsetRow]]:
-    """Lock the zone's row for this transaction; read it, and every RRset at `names` (all types) once per record
-    (once with no record if it has none). The head is None when the zone does not exist.
+_HEAD_LOCKED = f"{_HEAD} FOR NO KEY UPDATE OF zones_zone"
+_RRSETS_AT = f"{_RRSETS} = ANY(%s::varchar[])"
+
+
+class LockedZone:
+    """A zone's row locked for one transaction (zone_locked): the row as the lock read it (None: no such zone), the
+    RRsets read with it, the transaction's one write, and what is to run once it has committed."""
+
+    def __init__(self, zone_id: int, head: ZoneHead | None, rows: list[RRsetRow]) -> None:
+        self.zone_id = zone_id
+        self.head = head
+        self.rows = rows
+
+    def write(self, difference: Difference, journal: Statement) -> list[tuple[Any, ...]]:
+        """Write the difference, move the zone row, and run the `journal` insert; return the rows it returned.
+        Nothing else is run in the transaction after it."""
+        return zone_write(self.zone_id, difference, journal)
+
+    def on_commit(self, action: Callable[[], None]) -> None:
+        transaction.on_commit(action)
+
+
+def zone_locked(zone_id: int, names: Sequence[str]) -> contextlib.AbstractContextManager[LockedZone]:
+    """A transaction that locks the zone's row and reads it and every RRset at `names` (all types) once per record
+    (once with no record if it has none): the one transaction of a zone_apply.
 
     FOR NO KEY UPDATE on PostgreSQL: it excludes every other writer of the zone (they lock the row too) but not the
     rows that merely refer to the zone (a ZoneSync the push confirms). On SQLite the transaction is IMMEDIATE: it holds
     the database's write lock already. Whether any nameserver is enabled comes in the same row, so that a change with
     nowhere to go costs no query and no task after commit.
+
+    A transaction of its own on PostgreSQL is two round trips (_OwnTransaction); inside the caller's transaction, or
+    on SQLite, it is Django's atomic block.
     """
+    if _postgres() and connection.get_autocommit() and not connection.in_atomic_block:
+        return _OwnTransaction(zone_id, names)
+    return _atomic_locked(zone_id, names)
+
+
+@contextlib.contextmanager
+def _atomic_locked(zone_id: int, names: Sequence[str]) -> Iterator[LockedZone]:
+    with transaction.atomic():
+        yield LockedZone(zone_id, *zone_lock(zone_id, names))
+
+
+def zone_lock(zone_id: int, names: Sequence[str]) -> tuple[ZoneHead | None, list[RRsetRow]]:
+    """Inside a transaction: zone_locked's lock and read, in one round trip on PostgreSQL (two statements in one query
+    string: the second takes its snapshot after the first has the lock, so it sees every write committed before)."""
+    if _postgres():
+        heads, rows = sql.batch([(_HEAD_LOCKED, [zone_id]), (_RRSETS_AT, [zone_id, list(names)])])
+        return _head(heads[0] if heads else None), rows if heads else []
     with connection.cursor() as cursor:
-        if _postgres():
-            locked_read = f"{_HEAD} FOR NO KEY UPDATE OF zones_zone; {_RRSETS} = ANY(%s)"
-            cursor.execute(locked_read, [zone_id, zone_id, list(names)])
-            head = cursor.fetchone()
-            cursor.nextset()
-            rows = cursor.fetchall()
-        else:
-            cursor.execute(_HEAD, [zone_id])
-            head = cursor.fetchone()
-            rows = []
-            for chunk in _chunks(names, SQLITE_PARAMETERS - 1):
-                cursor.execute(f"{_RRSETS} IN ({_marks(len(chunk))})", [zone_id, *chunk])
-                rows += cursor.fetchall()
-    if head is None:
-        return None, []
-    name, version, serial, record_count, default_ttl, api_password, pushed, account_id = head
-    return ZoneHead(name, version, serial, record_count, default_ttl, api_password, bool(pushed), account_id), rows
+        cursor.execute(_HEAD, [zone_id])
+        head = cursor.fetchone()
+        rows = []
+        for chunk in _chunks(names, SQLITE_PARAMETERS - 1):
+            cursor.execute(f"{_RRSETS} IN ({_marks(len(chunk))})", [zone_id, *chunk])
+            rows += cursor.fetchall()
+    return _head(head), rows if head is not None else []
+
+
+def _head(row: tuple[Any, ...] | None) -> ZoneHead | None:
+    if row is None:
+        return None
+    name, version, serial, record_count, default_ttl, api_password, pushed, account_id = row
+    return ZoneHead(name, version, serial, record_count, default_ttl, api_password, bool(pushed), account_id)
+
+
+class _OwnTransaction(LockedZone):
+    """zone_locked's transaction on PostgreSQL when it is a transaction of its own: two round trips in all.
+
+    BEGIN, the lock and the read are sent together (accounts.sql.batch: one query string, the statements prepared),
+    and so are the write's statements and COMMIT. Django's atomic block cannot do this: psycopg sends its BEGIN alone
+    and waits for it, and Django's COMMIT is a round trip of its own. So Django's connection stays in autocommit mode
+    and this sends BEGIN and COMMIT (or ROLLBACK) itself; ORM queries made meanwhile (zone_apply's rare checks) run
+    inside the transaction all the same. A transaction that wrote nothing is rolled back (it only held the lock); on any
+    error or interruption it is rolled back. What on_commit was given runs after COMMIT, in order.
+    """
+
+    def __init__(self, zone_id: int, names: Sequence[str]) -> None:
+        super().__init__(zone_id, None, [])
+        self._names = list(names)
+        self._after_commit: list[Callable[[], None]] = []
+        self._written = False
+
+    def __enter__(self) -> LockedZone:
+        try:
+            _, head, rows = sql.batch(
+                [("BEGIN", []), (_HEAD_LOCKED, [self.zone_id]), (_RRSETS_AT, [self.zone_id, self._names])]
+            )
+        except BaseException:
+            sql.rollback()
+            raise
+        self.head = _head(head[0] if head else None)
+        self.rows = rows if self.head is not None else []
+        return self
+
+    def write(self, difference: Difference, journal: Statement) -> list[tuple[Any, ...]]:
+        if self._written:
+            raise RuntimeError("a zone_locked transaction writes once")
+        self._written = True
+        results = sql.batch([*_postgres_statements(self.zone_id, difference, journal), ("COMMIT", [])])
+        return results[-2]
+
+    def on_commit(self, action: Callable[[], None]) -> None:
+        self._after_commit.append(action)
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: Any) -> None:
+        if kind is not None or not self._written:
+            sql.rollback()
+        if kind is None:
+            for action in self._after_commit:
+                action()
 
 
 def zone_write(zone_id: int, difference: Difference, journal: Statement) -> list[tuple[Any, ...]]:
@@ -164,17 +254,22 @@ def _zone_advance(zone_id: int, difference: Difference) -> Statement:
 
 
 def _postgres_write(zone_id: int, difference: Difference, journal: Statement) -> list[tuple[Any, ...]]:
+    return sql.batch(_postgres_statements(zone_id, difference, journal))[-1]
+
+
+def _postgres_statements(zone_id: int, difference: Difference, journal: Statement) -> list[Statement]:
+    """The write's statements: one, or two when RRsets go and others come (the deletions first); the last one ends
+    with `journal` and returns its rows."""
+    statements: list[Statement] = []
     parts: list[Clause] = []
     deletions = _postgres_deletions(difference)
-    with connection.cursor() as cursor:
-        if deletions and difference.new_rrsets:
-            cursor.execute(*_with(deletions, ("SELECT 1", [])))
-        else:
-            parts += deletions
-        parts += _postgres_insertions(zone_id, difference)
-        parts.append(("zone", *_zone_advance(zone_id, difference)))
-        cursor.execute(*_with(parts, journal))
-        return list(cursor.fetchall())
+    if deletions and difference.new_rrsets:
+        statements.append(_with(deletions, ("SELECT 1", [])))
+    else:
+        parts += deletions
+    parts += _postgres_insertions(zone_id, difference)
+    parts.append(("zone", *_zone_advance(zone_id, difference)))
+    return [*statements, _with(parts, journal)]
 
 
 def _postgres_deletions(difference: Difference) -> list[Clause]:
