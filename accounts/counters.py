@@ -37,12 +37,36 @@ from accounts.models import RateCount
 
 def counts(keys: Iterable[str]) -> dict[str, int]:
     """The current count of each key (0 for one with no events in its window)."""
+    return counts_read(keys).run()
+
+
+def counts_read(keys: Iterable[str]) -> sql.Read[dict[str, int]]:
+    """counts() as a read that can travel with another round trip (it has no statement when the counters are in
+    Redis or in the process: they are read when its result is asked for)."""
     wanted = list(keys)
     cache = caches["default"]
     if isinstance(cache, RedisCache | LocMemCache):
-        found = cache.get_many(wanted)
-        return {key: _count(found.get(key)) for key in wanted}
-    return _table_counts(wanted)
+        return sql.Read(None, lambda _: _cache_counts(cache, wanted))
+    if not wanted:
+        return sql.Read(None, lambda _: {})
+    if connection.vendor == "postgresql":  # one text for any number of keys, prepared (accounts.sql)
+        select = f"SELECT key, count FROM {_TABLE} WHERE key = ANY(%s::varchar[]) AND deadline > %s"  # noqa: S608
+        parameters: list[Any] = [wanted, time.time()]
+    else:
+        placeholders = ", ".join(["%s"] * len(wanted))
+        select = f"SELECT key, count FROM {_TABLE} WHERE key IN ({placeholders}) AND deadline > %s"  # noqa: S608
+        parameters = [*wanted, time.time()]
+
+    def result(rows: sql.Rows) -> dict[str, int]:
+        found: dict[str, int] = dict(rows)
+        return {key: int(found.get(key, 0)) for key in wanted}
+
+    return sql.Read((select, parameters), result)
+
+
+def _cache_counts(cache: RedisCache | LocMemCache, keys: list[str]) -> dict[str, int]:
+    found = cache.get_many(keys)
+    return {key: _count(found.get(key)) for key in keys}
 
 
 def count_event(key: str, window: int) -> int:
@@ -118,22 +142,6 @@ def _memory_count(cache: LocMemCache, windows: Mapping[str, int]) -> dict[str, t
 # One call in this many also deletes the counters whose window has ended (client addresses come and go).
 PRUNE_ONE_IN = 1000
 _TABLE = RateCount._meta.db_table
-
-
-def _table_counts(keys: list[str]) -> dict[str, int]:
-    if not keys:
-        return {}
-    if connection.vendor == "postgresql":  # one text for any number of keys, prepared (accounts.sql)
-        select = f"SELECT key, count FROM {_TABLE} WHERE key = ANY(%s::varchar[]) AND deadline > %s"  # noqa: S608
-        [rows] = sql.batch([(select, [keys, time.time()])])
-    else:
-        placeholders = ", ".join(["%s"] * len(keys))
-        select = f"SELECT key, count FROM {_TABLE} WHERE key IN ({placeholders}) AND deadline > %s"  # noqa: S608
-        with connection.cursor() as cursor:
-            cursor.execute(select, [*keys, time.time()])
-            rows = cursor.fetchall()
-    found: dict[str, int] = dict(rows)
-    return {key: int(found.get(key, 0)) for key in keys}
 
 
 def _table_count(windows: Mapping[str, int]) -> dict[str, tuple[int, float]]:

@@ -23,9 +23,10 @@ import hashlib
 import itertools
 import re
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import psycopg
 from django.conf import settings
@@ -33,6 +34,8 @@ from django.db import connection
 
 Statement = tuple[str, Sequence[Any]]
 Rows = list[tuple[Any, ...]]
+T = TypeVar("T")
+U = TypeVar("U")
 
 PREPARED_PER_CONNECTION = 500
 # What PREPARE takes; anything else (BEGIN, COMMIT, SET, ...) is sent as it is.
@@ -80,6 +83,30 @@ def batch(statements: Sequence[Statement]) -> list[Rows]:
                 results.append(list(cursor.fetchall()) if cursor.description is not None else [])
             cursor.nextset()
     return results
+
+
+@dataclass(frozen=True)
+class Read(Generic[T]):
+    """A read that may travel in the round trip of others (zone_apply sends a throttle's with the zone's lock), and
+    what its rows mean. `statement` None: nothing to read from the database (`result` is given no rows)."""
+
+    statement: Statement | None
+    result: Callable[[Rows], T]
+
+    def then(self, meaning: Callable[[T], U]) -> Read[U]:
+        """The same read, its result passed through `meaning`."""
+        result = self.result
+        return Read(self.statement, lambda rows: meaning(result(rows)))
+
+    def run(self) -> T:
+        """The read on its own: one round trip, or none without a statement."""
+        if self.statement is None:
+            return self.result([])
+        if connection.vendor == "postgresql":
+            return self.result(batch([self.statement])[0])
+        with connection.cursor() as cursor:
+            cursor.execute(*self.statement)
+            return self.result(list(cursor.fetchall()))
 
 
 def _known(raw: Any) -> set[str] | None:

@@ -7,7 +7,8 @@ from collections.abc import Callable
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.test import Client
+from django.core.management import call_command
+from django.test import Client, override_settings
 
 from accounts.actors import Actor, Interface
 from accounts.models import Account
@@ -24,6 +25,15 @@ pytest_plugins = ["tests.apikeys"]
 def _clear_cache() -> None:
     # Throttling counters live in the cache; one test's failures must not block the next.
     cache.clear()
+
+
+@pytest.fixture
+def database_cache(db):
+    """The cache of an installation without Redis: the throttle counters in the database (accounts.counters)."""
+    backend = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "test_counters_cache"}
+    with override_settings(CACHES={"default": backend}):
+        call_command("createcachetable", verbosity=0)
+        yield
 
 
 @pytest.fixture

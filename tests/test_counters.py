@@ -9,23 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
-from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 
 from accounts.counters import count_event, count_events, counts
 from accounts.models import RateCount
-
-DATABASE_CACHE = {
-    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "test_counters_cache"}
-}
-
-
-@pytest.fixture
-def database_cache(db):
-    with override_settings(CACHES=DATABASE_CACHE):
-        call_command("createcachetable", verbosity=0)
-        yield
 
 
 @pytest.mark.usefixtures("database_cache")

@@ -168,6 +168,11 @@ def zone_api_credential(*, name: str | None, password: str, remembered: bool = T
     return credential
 
 
+def zone_api_credential_remembered(*, name: str | None, password: str) -> ApiCredential | None:
+    """The credential if this process remembers `password` as the API password of zone `name`; no hash, no query."""
+    return _REMEMBERED.get(_credential_key(name, password))
+
+
 def zone_api_credential_forget(*, name: str | None, password: str) -> None:
     """Forget a remembered credential (the zone's row no longer matches it)."""
     _REMEMBERED.forget(_credential_key(name, password))

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
+from accounts import sql
 from accounts.actors import Actor
 from accounts.audit import security_event_record
 from accounts.models import Account, SecurityEvent
@@ -225,6 +226,7 @@ class _Job:
     parsed: list[Operation | str]
     actor: Actor
     precondition: Callable[[ZoneHead], bool] | None = None
+    gate: sql.Read[Exception | None] | None = None
     outcomes: list[Outcome] = field(default_factory=list)
     entries: tuple[list[RRsetEntry], list[RRsetEntry]] | None = None  # before, after; None: nothing to journal
     record_count: int = 0  # the zone's record count after this change set
@@ -245,21 +247,29 @@ def zone_apply(
     actor: Actor,
     dry_run: bool = False,
     precondition: Callable[[ZoneHead], bool] | None = None,
+    gate: sql.Read[Exception | None] | None = None,
 ) -> ApplyResult:
     """Apply `changes` to `zone` as one transaction, or nothing of them if any is invalid.
 
     The result has one outcome per change, in order, so a caller can report every problem at once. A change set that
     leaves the zone as it was succeeds without a new version (no journal row, no push). `dry_run` validates only.
     `precondition`, given the zone's row as read under the lock, must hold for anything to be applied; when it does
-    not, PreconditionFailed is raised.
+    not, PreconditionFailed is raised. `gate` is a read that must let the request through at all (a throttle's
+    counts), sent with the zone's lock so that it costs no round trip of its own: when its result is an exception,
+    that is raised and nothing is applied.
 
     Change sets of one zone that arrive together in this process are applied in one transaction (group commit,
     zones/grouping.py), each still validated against the state the earlier ones left, journaled as a version of its
     own, and failing alone. A caller inside a transaction of its own is served alone, in that transaction.
     """
+    if gate is not None and gate.statement is None:  # nothing to send with the lock: asked now, not under it
+        refusal = gate.result([])
+        if refusal is not None:
+            raise refusal
+        gate = None
     origin = records.zone_origin(zone.name)
     # Parsing needs no database state: done before the lock, so that a large import does not hold up other writers.
-    job = _Job(zone, origin, [_parse(op, origin) for op in changes], actor, precondition)
+    job = _Job(zone, origin, [_parse(op, origin) for op in changes], actor, precondition, gate)
     if dry_run or connection.in_atomic_block:
         _apply_group([job], dry_run=dry_run)
     else:
@@ -288,19 +298,25 @@ def _apply_group(jobs: list[_Job], *, dry_run: bool = False) -> None:
 def _apply_together(jobs: list[_Job], *, dry_run: bool) -> None:
     zone_id, origin = jobs[0].zone.pk, jobs[0].origin
     names = _with_ancestors({op.name for job in jobs for op in job.parsed if not isinstance(op, str)}, origin)
-    refused: set[int] = set()
+    refused: dict[int, Exception] = {}
     now = timezone.now()
-    with store.zone_locked(zone_id, sorted(names)) as locked:
+    # The gates' reads go with the lock (zone_apply asked those without a statement before).
+    gates = {id(job): job.gate.statement for job in jobs if job.gate is not None and job.gate.statement is not None}
+    with store.zone_locked(zone_id, sorted(names), list(gates.values())) as locked:
         # The row lock serialises every writer of this zone; everything below reads state that cannot move under it.
         head = locked.head
         if head is None:
             raise Zone.DoesNotExist(f"zone {zone_id} does not exist")
+        gate_rows = dict(zip(gates, locked.before, strict=True))
         staged = _Staged(zone_id=zone_id, origin=origin, head=head, record_count=head.record_count)
         _load(staged, locked.rows)
         applied: list[_Job] = []
         for index, job in enumerate(jobs):
-            if job.precondition is not None and not job.precondition(head):
-                refused.add(index)
+            refusal = job.gate.result(gate_rows.get(id(job), [])) if job.gate is not None else None
+            if refusal is not None:
+                refused[index] = refusal
+            elif job.precondition is not None and not job.precondition(head):
+                refused[index] = PreconditionFailed(f"the zone {head.name} changed under the request")
             elif _stage_change_set(staged, job) and not dry_run:
                 applied.append(job)
         if applied:
@@ -309,7 +325,7 @@ def _apply_together(jobs: list[_Job], *, dry_run: bool) -> None:
             _write(locked, staged, applied, now)  # the transaction's last statement
     for index, job in enumerate(jobs):
         if index in refused:
-            job.error = PreconditionFailed(f"the zone {head.name} changed under the request")
+            job.error = refused[index]
             continue
         job.result = ApplyResult(outcomes=job.outcomes, change=job.change)
         if job.change is not None:

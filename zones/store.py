@@ -88,12 +88,14 @@ _RRSETS_AT = f"{_RRSETS} = ANY(%s::varchar[])"
 
 class LockedZone:
     """A zone's row locked for one transaction (zone_locked): the row as the lock read it (None: no such zone), the
-    RRsets read with it, the transaction's one write, and what is to run once it has committed."""
+    RRsets read with it, the rows of the reads sent before the lock, the transaction's one write, and what is to run
+    once it has committed."""
 
-    def __init__(self, zone_id: int, head: ZoneHead | None, rows: list[RRsetRow]) -> None:
+    def __init__(self, zone_id: int, head: ZoneHead | None, rows: list[RRsetRow], before: list[sql.Rows]) -> None:
         self.zone_id = zone_id
         self.head = head
         self.rows = rows
+        self.before = before
 
     def write(self, difference: Difference, journal: Statement) -> list[tuple[Any, ...]]:
         """Write the difference, move the zone row, and run the `journal` insert; return the rows it returned.
@@ -104,9 +106,12 @@ class LockedZone:
         transaction.on_commit(action)
 
 
-def zone_locked(zone_id: int, names: Sequence[str]) -> contextlib.AbstractContextManager[LockedZone]:
+def zone_locked(
+    zone_id: int, names: Sequence[str], before: Sequence[sql.Statement] = ()
+) -> contextlib.AbstractContextManager[LockedZone]:
     """A transaction that locks the zone's row and reads it and every RRset at `names` (all types) once per record
-    (once with no record if it has none): the one transaction of a zone_apply.
+    (once with no record if it has none): the one transaction of a zone_apply. The `before` statements run first, in
+    the same round trip where the database allows (the reads of zone_apply's gates).
 
     FOR NO KEY UPDATE on PostgreSQL: it excludes every other writer of the zone (they lock the row too) but not the
     rows that merely refer to the zone (a ZoneSync the push confirms). On SQLite the transaction is IMMEDIATE: it holds
@@ -117,30 +122,37 @@ def zone_locked(zone_id: int, names: Sequence[str]) -> contextlib.AbstractContex
     on SQLite, it is Django's atomic block.
     """
     if _postgres() and connection.get_autocommit() and not connection.in_atomic_block:
-        return _OwnTransaction(zone_id, names)
-    return _atomic_locked(zone_id, names)
+        return _OwnTransaction(zone_id, names, before)
+    return _atomic_locked(zone_id, names, before)
 
 
 @contextlib.contextmanager
-def _atomic_locked(zone_id: int, names: Sequence[str]) -> Iterator[LockedZone]:
+def _atomic_locked(zone_id: int, names: Sequence[str], before: Sequence[sql.Statement]) -> Iterator[LockedZone]:
     with transaction.atomic():
-        yield LockedZone(zone_id, *zone_lock(zone_id, names))
+        yield LockedZone(zone_id, *zone_lock(zone_id, names, before))
 
 
-def zone_lock(zone_id: int, names: Sequence[str]) -> tuple[ZoneHead | None, list[RRsetRow]]:
-    """Inside a transaction: zone_locked's lock and read, in one round trip on PostgreSQL (two statements in one query
-    string: the second takes its snapshot after the first has the lock, so it sees every write committed before)."""
+def zone_lock(
+    zone_id: int, names: Sequence[str], before: Sequence[sql.Statement] = ()
+) -> tuple[ZoneHead | None, list[RRsetRow], list[sql.Rows]]:
+    """Inside a transaction: zone_locked's lock and read, in one round trip on PostgreSQL with the `before` statements
+    (each statement of one query string takes its snapshot after the one before: the RRsets are read after the lock
+    is held, so every write committed before is seen)."""
     if _postgres():
-        heads, rows = sql.batch([(_HEAD_LOCKED, [zone_id]), (_RRSETS_AT, [zone_id, list(names)])])
-        return _head(heads[0] if heads else None), rows if heads else []
+        *earlier, heads, rows = sql.batch([*before, (_HEAD_LOCKED, [zone_id]), (_RRSETS_AT, [zone_id, list(names)])])
+        return _head(heads[0] if heads else None), rows if heads else [], earlier
     with connection.cursor() as cursor:
+        earlier = []
+        for statement in before:
+            cursor.execute(*statement)
+            earlier.append(list(cursor.fetchall()))
         cursor.execute(_HEAD, [zone_id])
         head = cursor.fetchone()
         rows = []
         for chunk in _chunks(names, SQLITE_PARAMETERS - 1):
             cursor.execute(f"{_RRSETS} IN ({_marks(len(chunk))})", [zone_id, *chunk])
             rows += cursor.fetchall()
-    return _head(head), rows if head is not None else []
+    return _head(head), rows if head is not None else [], earlier
 
 
 def _head(row: tuple[Any, ...] | None) -> ZoneHead | None:
@@ -161,22 +173,29 @@ class _OwnTransaction(LockedZone):
     error or interruption it is rolled back. What on_commit was given runs after COMMIT, in order.
     """
 
-    def __init__(self, zone_id: int, names: Sequence[str]) -> None:
-        super().__init__(zone_id, None, [])
+    def __init__(self, zone_id: int, names: Sequence[str], before: Sequence[sql.Statement]) -> None:
+        super().__init__(zone_id, None, [], [])
         self._names = list(names)
+        self._before = list(before)
         self._after_commit: list[Callable[[], None]] = []
         self._written = False
 
     def __enter__(self) -> LockedZone:
         try:
-            _, head, rows = sql.batch(
-                [("BEGIN", []), (_HEAD_LOCKED, [self.zone_id]), (_RRSETS_AT, [self.zone_id, self._names])]
+            _, *earlier, head, rows = sql.batch(
+                [
+                    ("BEGIN", []),
+                    *self._before,
+                    (_HEAD_LOCKED, [self.zone_id]),
+                    (_RRSETS_AT, [self.zone_id, self._names]),
+                ]
             )
         except BaseException:
             sql.rollback()
             raise
         self.head = _head(head[0] if head else None)
         self.rows = rows if self.head is not None else []
+        self.before = earlier
         return self
 
     def write(self, difference: Difference, journal: Statement) -> list[tuple[Any, ...]]:

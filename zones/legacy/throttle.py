@@ -21,8 +21,9 @@ import ipaddress
 
 from django.conf import settings
 
-from accounts.counters import count_event, counts
+from accounts.counters import count_event, counts_read
 from accounts.net import IPAddress
+from accounts.sql import Read
 from zones import records
 from zones.records import RecordError
 
@@ -57,16 +58,24 @@ def _keys(client: str, zone: str | None) -> dict[str, str]:
 
 def blocked(*, client: IPAddress | None, zone: str | None) -> bool:
     """True if this client may not try a password for this zone now."""
+    return blocked_read(client=client, zone=zone).run()
+
+
+def blocked_read(*, client: IPAddress | None, zone: str | None) -> Read[bool]:
+    """blocked() as a read that can travel with the zone's lock (zone_apply's gate)."""
     keys = _keys(client_key(client), zone)
-    found = counts(keys.values())
-    count = {kind: found[key] for kind, key in keys.items()}
-    if count["client"] >= settings.LEGACY_API_FAILURES_PER_CLIENT:
-        return True
-    if zone is None:
-        return False
-    mine = count["zone-client"]
-    under_attack = count["zone"] >= settings.LEGACY_API_FAILURES_PER_ZONE
-    return mine >= settings.LEGACY_API_FAILURES_PER_ZONE_CLIENT or (under_attack and mine > 0)
+
+    def decision(found: dict[str, int]) -> bool:
+        count = {kind: found[key] for kind, key in keys.items()}
+        if count["client"] >= settings.LEGACY_API_FAILURES_PER_CLIENT:
+            return True
+        if zone is None:
+            return False
+        mine = count["zone-client"]
+        under_attack = count["zone"] >= settings.LEGACY_API_FAILURES_PER_ZONE
+        return mine >= settings.LEGACY_API_FAILURES_PER_ZONE_CLIENT or (under_attack and mine > 0)
+
+    return counts_read(keys.values()).then(decision)
 
 
 def record_failure(*, client: IPAddress | None, zone: str | None) -> None:

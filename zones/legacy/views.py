@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts.actors import Actor, Interface
 from accounts.net import IPAddress, client_address
+from accounts.sql import Read
 from zones import records, selectors
 from zones.legacy import throttle
 from zones.legacy.commands import Context, Parsed, parse
@@ -49,10 +50,10 @@ def primarydnsapi(request: HttpRequest) -> HttpResponse:
         # A remembered credential first; if the zone's row no longer matches it (password rotated, zone deleted),
         # it is forgotten and the password checked once more against the row as it is now.
         for remembered in (True, False):
-            credential = _authenticate(params, client, remembered=remembered)
+            credential, gate = _authenticate(params, client, remembered=remembered)
             context = _context(records.zone_origin(credential.zone_name), params.get("origin"), client)
             try:
-                return _run(credential, context, commands, client, show_soa=params.get("showall", "1") != "0")
+                return _run(credential, gate, context, commands, show_soa=params.get("showall", "1") != "0")
             except (PreconditionFailed, Zone.DoesNotExist):
                 selectors.zone_api_credential_forget(name=credential.zone_name, password=_password(params))
     except Refusal as refusal:
@@ -83,18 +84,40 @@ def _form(request: HttpRequest) -> QueryDict:
         raise Refusal(400, "Malformed request body") from None
 
 
-def _authenticate(params: QueryDict, client: IPAddress | None, *, remembered: bool) -> selectors.ApiCredential:
-    """The zone the request names, if the password is its API password; failures are counted and throttled."""
+Gate = Read[Exception | None]
+
+
+def _authenticate(
+    params: QueryDict, client: IPAddress | None, *, remembered: bool
+) -> tuple[selectors.ApiCredential, Gate | None]:
+    """The zone the request names, if the password is its API password; failures are counted and throttled.
+
+    A password this process remembers as right needs no hash and no query: its throttle check is returned as the gate
+    of the change (read with the zone's lock, in the same round trip), and nothing is done before it says yes. Any
+    other password is checked only once the throttle has let the client try one."""
     domain = str(params.get("domain", ""))
     zone_name = throttle.zone_key(domain)  # one name however it is spelt; None: not a domain name at all
+    password = _password(params)
+    if remembered:
+        credential = selectors.zone_api_credential_remembered(name=zone_name, password=password)
+        if credential is not None:
+            return credential, throttle.blocked_read(client=client, zone=zone_name).then(_throttled)
     if throttle.blocked(client=client, zone=zone_name):
-        raise Refusal(429, "Too many failed attempts", Retry_After=str(settings.LEGACY_API_FAILURE_WINDOW))
-    credential = selectors.zone_api_credential(name=zone_name, password=_password(params), remembered=remembered)
+        raise _too_many()
+    credential = selectors.zone_api_credential(name=zone_name, password=password, remembered=False)
     if credential is None:
         throttle.record_failure(client=client, zone=zone_name)
         log.info("legacy API: failed authentication for %r from %s", domain[:100], client)
         raise Refusal(401, "Not authenticated")
-    return credential
+    return credential, None
+
+
+def _throttled(blocked: bool) -> Refusal | None:
+    return _too_many() if blocked else None
+
+
+def _too_many() -> Refusal:
+    return Refusal(429, "Too many failed attempts", Retry_After=str(settings.LEGACY_API_FAILURE_WINDOW))
 
 
 def _password(params: QueryDict) -> str:
@@ -120,15 +143,16 @@ def _context(apex: dns.name.Name, origin_text: str | None, client: IPAddress | N
 
 def _run(
     credential: selectors.ApiCredential,
+    gate: Gate | None,
     context: Context,
     commands: list[str],
-    client: IPAddress | None,
     *,
     show_soa: bool,
 ) -> HttpResponse:
     """Apply every command as one change set (or, if any fails to parse, only check them), then answer line by line."""
     parsed = [parse(command, context) for command in commands]
     operations = [command.operation for command in parsed if command.operation is not None]
+    client = context.client
     actor = Actor(interface=Interface.LEGACY, label="Primary DNS API v1", address=str(client) if client else None)
     clean = all(command.error is None for command in parsed)
     # The zone is not read before: zone_apply reads it under its lock, and compares the password's hash there.
@@ -141,9 +165,10 @@ def _run(
             actor=actor,
             dry_run=not clean,
             precondition=lambda head: head.api_password == credential.stored,
+            gate=gate,
         )
         if operations
-        else ApplyResult([])
+        else _ungated(gate)
     )
     # LIST shows the zone as the whole request left it: its commands are one change set, committed or not at all.
     listing = (
@@ -153,6 +178,14 @@ def _run(
     )
     body = "".join(line + "\n" for line in _lines(parsed, result, listing))
     return _reply(body, 200 if clean and result.ok else 400)
+
+
+def _ungated(gate: Gate | None) -> ApplyResult:
+    """A request with nothing to apply (a LIST alone) asks its gate on its own."""
+    refusal = gate.run() if gate is not None else None
+    if refusal is not None:
+        raise refusal
+    return ApplyResult([])
 
 
 def _lines(parsed: list[Parsed], result: ApplyResult, listing: list[str]) -> list[str]:
