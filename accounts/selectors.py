@@ -14,11 +14,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from accounts import sql
 from accounts.actors import Actor, Interface
 from accounts.memory import Remembered, credential_digest
 from accounts.models import Account, ApiKey, SecurityEvent
@@ -94,13 +94,12 @@ _STATE = (
 
 
 def _state(key_pk: int) -> tuple[Any, ...] | None:
-    """The key's row as `_state_of` gives it, read in one statement without the ORM (None: the key is gone)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_STATE, [key_pk])
-        row = cursor.fetchone()
-    if row is None:
+    """The key's row as `_state_of` gives it, read in one statement without the ORM (prepared on PostgreSQL:
+    accounts.sql), None if the key is gone."""
+    rows = sql.Read((_STATE, [key_pk]), lambda found: found).run()
+    if not rows:
         return None
-    account_id, stored, zones, hosts, types, networks, read_only, expires, revoked = row
+    account_id, stored, zones, hosts, types, networks, read_only, expires, revoked = rows[0]
     lists = [json.loads(value) if isinstance(value, str) else value for value in (zones, hosts, types, networks)]
     return (int(account_id), stored, *lists, bool(read_only), _moment(expires), revoked is not None)
 
