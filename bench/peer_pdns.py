@@ -8,7 +8,9 @@ Every system is started by this script on free 127.0.0.1 ports and stopped at th
   database on the server of POSTGRES_URL), with no broker and no nameserver (the zero-setup shape; --broker enqueues
   pushes on Redis instead): the Primary DNS API v1 (`REPLACE host 300 A <address>`, a form POST, answered with its
   echo) and the REST API (PUT /dns/v2/zones/{zone}/records/host/A with a JSON body, answered 200 with one record
-  added and one removed). Account, zone, API password and API key are made with manage.py commands.
+  added and one removed). Account, zone, API password and API key are made with manage.py commands. A PostgreSQL
+  server with autovacuum off (this machine's) gets ctrlpanel's database vacuumed before each PostgreSQL run, as
+  autovacuum would have done meanwhile: every run leaves thousands of dead row versions behind.
 - ctrlpanel as `make run` serves it now (waitress, panel/serve.py), on SQLite: legacy REPLACE only.
 
 A run: N client threads, each on one keep-alive connection (PowerDNS closes it after every answer: the client
@@ -434,6 +436,7 @@ def start_systems(
         ),
     ]
     rows = [row for row in rows if row.key == "pdns" or row.key in args.systems]
+    args.vacuum = autovacuum_off(args.postgres)
     return rows, {"PowerDNS": pdns.version, "PostgreSQL": postgres_version(args.postgres)}
 
 
@@ -455,10 +458,24 @@ def run_rounds(rows: list[Row], args: argparse.Namespace) -> dict[tuple[str, int
     for number in range(1, args.rounds + 1):
         for clients in args.clients:
             for row in rows:
+                if args.vacuum and row.key.endswith("-postgres"):
+                    vacuum(f"{args.postgres}/{args.database}")
                 run = run_once(row, clients, args)
                 runs[row.key, clients].append(run)
                 print(f"round {number}/{args.rounds}, {clients} clients, {row.label}: {progress(run)}", file=sys.stderr)
     return runs
+
+
+def autovacuum_off(server: str) -> bool:
+    with psycopg.connect(f"{server}/postgres") as conn:
+        return str(conn.execute("SHOW autovacuum").fetchone()[0]) == "off"  # type: ignore[index]
+
+
+def vacuum(database: str) -> None:
+    """What autovacuum would have done since the last run: every run leaves thousands of dead row versions (each
+    REPLACE deletes a record and moves the zone row), which PostgreSQL's default autovacuum removes as they come."""
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
 
 
 def run_once(row: Row, clients: int, args: argparse.Namespace) -> Run:
@@ -518,7 +535,9 @@ def print_report(
     print("\n## Targets of issue 14\n")
     print_targets(rows, summaries)
     pushes = f"pushes enqueued on {args.broker}" if args.broker else "no broker (pushes in-process)"
-    print(f"\nPowerDNS {versions['PowerDNS']}: gsqlite3 with its default pragmas. PostgreSQL {versions['PostgreSQL']}.")
+    vacuumed = ": autovacuum off, ctrlpanel's database vacuumed before each run on it" if args.vacuum else ""
+    print(f"\nPowerDNS {versions['PowerDNS']}: gsqlite3 with its default pragmas.")
+    print(f"PostgreSQL {versions['PostgreSQL']}{vacuumed}.")
     print(f"ctrlpanel: gunicorn 2 workers x 8 threads or waitress 8 threads, DATABASE_CONN_MAX_AGE=60, {pushes},")
     print("no nameserver.")
 

@@ -170,7 +170,8 @@ class _OwnTransaction(LockedZone):
     and waits for it, and Django's COMMIT is a round trip of its own. So Django's connection stays in autocommit mode
     and this sends BEGIN and COMMIT (or ROLLBACK) itself; ORM queries made meanwhile (zone_apply's rare checks) run
     inside the transaction all the same. A transaction that wrote nothing is rolled back (it only held the lock); on any
-    error or interruption it is rolled back. What on_commit was given runs after COMMIT, in order.
+    error or interruption it is rolled back. What on_commit was given runs after COMMIT, in order. Nothing run inside
+    may open an atomic block of Django's (psycopg refuses to leave autocommit mode inside a transaction).
     """
 
     def __init__(self, zone_id: int, names: Sequence[str], before: Sequence[sql.Statement]) -> None:
