@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from accounts import sql
 from accounts.actors import Actor, Interface
 from zones.grouping import GroupCommit
 from zones.models import Change, Zone
@@ -151,18 +152,21 @@ def actor(label: str) -> Actor:
     return Actor(interface=Interface.API, label=label, address="192.0.2.9")
 
 
-def apply_in_thread(
+def apply_in_thread(  # noqa: PLR0917 (a test helper: the queued tuples are spread into it)
     zone: Zone,
     results: Results,
     name: str,
     changes: list[Operation],
     precondition: Callable[[ZoneHead], bool] | None = None,
+    gate: sql.Read[Exception | None] | None = None,
 ) -> threading.Thread:
     """zone_apply in a thread of its own (its own connection), as actor `name`; its result or error in results."""
 
     def run() -> None:
         try:
-            results[name] = zone_apply(zone=zone, changes=changes, actor=actor(name), precondition=precondition)
+            results[name] = zone_apply(
+                zone=zone, changes=changes, actor=actor(name), precondition=precondition, gate=gate
+            )
         except BaseException as exc:  # asserted on by the test
             results[name] = exc
         finally:
@@ -173,14 +177,15 @@ def apply_in_thread(
     return thread
 
 
-def queue_behind_a_held_group(zone: Zone, results: Results, queued: dict[str, tuple[list[Operation], Any]]):
-    """Start a change set that holds the zone's group until released, then queue the others behind it in order."""
+def queue_behind_a_held_group(zone: Zone, results: Results, queued: dict[str, tuple[Any, ...]]):
+    """Start a change set that holds the zone's group until released, then queue the others behind it in order
+    (each given as its changes, its precondition and, optionally, its gate)."""
     release = threading.Event()
     key = (connection.alias, zone.pk)
     threads = [apply_in_thread(zone, results, "held", [Add("held", "A", "192.0.2.250")], lambda _: release.wait(10))]
     wait_for(lambda: waiting(_GROUPS, key) == 0)
-    for count, (name, (changes, precondition)) in enumerate(queued.items(), start=1):
-        threads.append(apply_in_thread(zone, results, name, changes, precondition))
+    for count, (name, (changes, precondition, *gate)) in enumerate(queued.items(), start=1):
+        threads.append(apply_in_thread(zone, results, name, changes, precondition, *gate))
         wait_for_queue(_GROUPS, key, count)
     release.set()
     for thread in threads:
@@ -268,3 +273,37 @@ def test_a_change_set_that_breaks_its_groups_transaction_fails_alone_and_the_oth
     assert all(applied(results, name).ok for name in ("held", "a", "b"))
     actors = Change.objects.filter(zone=zone).exclude(actor="test suite").values_list("actor", flat=True)
     assert sorted(actors) == ["a", "b", "held"]
+
+
+class Refused(Exception):
+    pass
+
+
+def gate_of(value: int) -> sql.Read[Exception | None]:
+    """A gate whose read the database answers: it refuses when the value it reads back is negative."""
+    return sql.Read(("SELECT %s::int", [value]), lambda rows: Refused(rows[0][0]) if rows[0][0] < 0 else None)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_each_change_set_of_a_group_has_its_own_gate_read_with_the_lock_and_a_refused_one_fails_alone(
+    zone: Zone,
+) -> None:
+    results: Results = {}
+    queue_behind_a_held_group(
+        zone,
+        results,
+        {
+            "let": ([Add("let", "A", "192.0.2.1")], None, gate_of(1)),
+            "refused": ([Add("refused", "A", "192.0.2.2")], None, gate_of(-7)),
+            "ungated": ([Add("ungated", "A", "192.0.2.3")], None),
+        },
+    )
+    assert applied(results, "let").ok
+    assert applied(results, "ungated").ok
+    refusal = results["refused"]
+    assert isinstance(refusal, Refused)
+    assert refusal.args == (-7,)
+    assert not Change.objects.filter(zone=zone, actor="refused").exists()
+    changes = Change.objects.filter(zone=zone, actor__in=["let", "ungated"])
+    assert len({change.created for change in changes}) == 1  # one group, one transaction

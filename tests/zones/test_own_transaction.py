@@ -7,6 +7,7 @@ Each test checks what it applied from another connection, which sees only what w
 
 from __future__ import annotations
 
+from contextlib import nullcontext as nothing
 from typing import Any
 
 import psycopg
@@ -166,4 +167,46 @@ def test_inside_the_callers_transaction_the_caller_commits(zone: Zone, customer_
     with transaction.atomic():
         assert zone_apply(zone=zone, changes=[Add("www", "A", "192.0.2.1")], actor=customer_actor).ok
         assert committed(zone, "www") == []  # not yet: the caller's transaction is open
+    assert committed(zone, "www") == ["192.0.2.1"]
+
+
+class Throttled(Exception):
+    pass
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own transaction", "inside the caller's"])
+def test_a_gate_is_read_with_the_lock_and_its_refusal_raised_with_nothing_applied(
+    zone: Zone, customer_actor: Actor, own: bool
+) -> None:
+    def refusal(rows: sql.Rows) -> Exception | None:
+        return Throttled() if rows[0][0] else None
+
+    def apply(value: int) -> Any:
+        gate = sql.Read(("SELECT %s::int", [value]), refusal)
+        address = f"192.0.2.{value + 1}"
+        return zone_apply(zone=zone, changes=[Add("www", "A", address)], actor=customer_actor, gate=gate)
+
+    caller = transaction.atomic() if not own else nothing()
+    with CaptureQueriesContext(connection) as captured, caller, pytest.raises(Throttled):
+        apply(1)
+    assert committed(zone, "www") == []
+    assert not sql.in_transaction()
+    assert apply(0).ok
+    assert committed(zone, "www") == ["192.0.2.1"]
+    if own:  # the gate's read went in the round trip of BEGIN and the lock, then ROLLBACK
+        assert [query["sql"].split("; ")[0] for query in captured.captured_queries] == ["BEGIN", "ROLLBACK"]
+
+
+def test_a_gate_with_nothing_to_read_is_asked_before_the_lock(zone: Zone, customer_actor: Actor) -> None:
+    asked: list[bool] = []
+
+    def result(rows: sql.Rows) -> Exception | None:
+        asked.append(lock_is_free(zone))
+        return Throttled() if len(asked) == 1 else None
+
+    gate = sql.Read(None, result)
+    with pytest.raises(Throttled):
+        zone_apply(zone=zone, changes=[Add("www", "A", "192.0.2.1")], actor=customer_actor, gate=gate)
+    assert zone_apply(zone=zone, changes=[Add("www", "A", "192.0.2.1")], actor=customer_actor, gate=gate).ok
+    assert asked == [True, True]
     assert committed(zone, "www") == ["192.0.2.1"]
