@@ -141,8 +141,12 @@ def in_transaction() -> bool:
 
 
 def rollback() -> None:
-    """End the transaction a batch began, if one is open. If that fails, the connection is in no known state (lost,
-    or interrupted halfway): it is closed, never used again."""
+    """End the transaction a batch began, if one is open. A connection that was lost, or whose ROLLBACK fails (it is in
+    no known state: interrupted halfway), is closed, never used again: the next query opens a new one."""
+    raw = connection.connection
+    if raw is not None and raw.broken:
+        connection.close()
+        return
     if not in_transaction():
         return
     try:

@@ -210,3 +210,25 @@ def test_a_gate_with_nothing_to_read_is_asked_before_the_lock(zone: Zone, custom
     assert zone_apply(zone=zone, changes=[Add("www", "A", "192.0.2.1")], actor=customer_actor, gate=gate).ok
     assert asked == [True, True]
     assert committed(zone, "www") == ["192.0.2.1"]
+
+
+def test_a_connection_lost_under_the_lock_is_closed_and_the_next_change_opens_another(
+    zone: Zone, customer_actor: Actor
+) -> None:
+    zone_apply(zone=zone, changes=[Add("www", "A", "192.0.2.1")], actor=customer_actor)
+    lost = connection.connection.info.backend_pid
+
+    def terminated(head: store.ZoneHead) -> bool:
+        with other_connection() as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [lost])
+        return True
+
+    with pytest.raises(DatabaseError):
+        zone_apply(zone=zone, changes=[Add("www", "A", "192.0.2.2")], actor=customer_actor, precondition=terminated)
+    assert connection.connection is None  # closed, not left broken for the next query
+    assert committed(zone, "www") == ["192.0.2.1"]
+    assert zone_apply(zone=zone, changes=[Add("www", "A", "192.0.2.3")], actor=customer_actor).ok
+    reopened = connection.connection
+    assert reopened is not None
+    assert reopened.info.backend_pid != lost
+    assert committed(zone, "www") == ["192.0.2.1", "192.0.2.3"]
