@@ -109,6 +109,15 @@ class Read(Generic[T]):
             return self.result(list(cursor.fetchall()))
 
 
+def together(reads: Sequence[Read[Any]]) -> list[Any]:
+    """The results of several reads, their statements in one round trip on PostgreSQL (one by one on SQLite)."""
+    sent = [read.statement for read in reads if read.statement is not None]
+    if connection.vendor == "postgresql" and len(sent) > 1:
+        rows = iter(batch(sent))
+        return [read.result(next(rows) if read.statement is not None else []) for read in reads]
+    return [read.run() for read in reads]
+
+
 def _known(raw: Any) -> set[str] | None:
     """The statements prepared on this connection; None when prepared statements are off."""
     if not settings.DATABASE_PREPARED_STATEMENTS:

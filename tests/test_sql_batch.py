@@ -120,3 +120,15 @@ def test_a_new_connection_prepares_again() -> None:
         assert sql.batch([statement]) == [[(1,)]]
     assert len(captured.captured_queries) == 1  # a new session: nothing to read back from the server
     assert "PREPARE" in captured.captured_queries[0]["sql"]
+
+
+def test_reads_together_share_one_round_trip_and_a_read_without_a_statement_is_just_asked() -> None:
+    reads: list[sql.Read[object]] = [
+        sql.Read(("SELECT %s::int", [1]), lambda rows: rows[0][0]),
+        sql.Read(None, lambda rows: ("asked", rows)),
+        sql.Read(("SELECT %s::text", ["two"]), lambda rows: rows[0][0]),
+    ]
+    with CaptureQueriesContext(connection) as captured:
+        assert sql.together(reads) == [1, ("asked", []), "two"]
+    assert len(captured.captured_queries) == 1
+    assert sql.together([sql.Read(None, lambda rows: 3)]) == [3]

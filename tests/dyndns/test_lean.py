@@ -15,11 +15,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from accounts import sql
 from accounts.counters import count_events
 from accounts.secrets import secret_matches
 from accounts.services import Scope, apikey_create, apikey_revoke
 from zones.dyndns import selectors as dyndns_selectors
-from zones.dyndns.selectors import Lookup, dyndns_lookup
+from zones.dyndns.selectors import Lookup, dyndns_lookup_read
 from zones.dyndns.services import dyndns_password_delete, dyndns_password_set
 from zones.models import Change
 from zones.selectors import zone_records
@@ -138,12 +139,17 @@ def test_an_update_keeps_the_ttl_of_an_rrset_that_exists(update, zone, key_auth,
 def test_an_address_set_by_another_writer_after_the_read_is_nochg(update, zone, key_auth, cli_actor, monkeypatch):
     """The read says the address is new; another writer sets it before the lock: zone_apply finds nothing to do."""
 
-    def read_then_change(**kwargs: Any) -> Lookup:
-        found = dyndns_lookup(**kwargs)
-        zone_apply(zone=zone, changes=[Replace("a", "A", ("192.0.2.9",))], actor=cli_actor)
-        return found
+    def read_then_change(**kwargs: Any) -> sql.Read[Lookup]:
+        read = dyndns_lookup_read(**kwargs)
 
-    monkeypatch.setattr("zones.dyndns.views.dyndns_lookup", read_then_change)
+        def result(rows: sql.Rows) -> Lookup:
+            found = read.result(rows)
+            zone_apply(zone=zone, changes=[Replace("a", "A", ("192.0.2.9",))], actor=cli_actor)
+            return found
+
+        return sql.Read(read.statement, result)
+
+    monkeypatch.setattr("zones.dyndns.views.dyndns_lookup_read", read_then_change)
     assert update("hostname=a.example.com&myip=192.0.2.9", key_auth) == "nochg 192.0.2.9\n"
 
 
@@ -151,12 +157,17 @@ def test_an_address_set_by_another_writer_after_the_read_is_nochg(update, zone, 
 def test_a_zone_deleted_between_the_read_and_the_write_is_nohost(  # noqa: PLR0917 (fixtures)
     update, zone, key_auth, cli_actor, monkeypatch, addresses
 ):
-    def read_then_delete(**kwargs: Any) -> Lookup:
-        found = dyndns_lookup(**kwargs)
-        zone_delete(zone=zone, actor=cli_actor)
-        return found
+    def read_then_delete(**kwargs: Any) -> sql.Read[Lookup]:
+        read = dyndns_lookup_read(**kwargs)
 
-    monkeypatch.setattr("zones.dyndns.views.dyndns_lookup", read_then_delete)
+        def result(rows: sql.Rows) -> Lookup:
+            found = read.result(rows)
+            zone_delete(zone=zone, actor=cli_actor)
+            return found
+
+        return sql.Read(read.statement, result)
+
+    monkeypatch.setattr("zones.dyndns.views.dyndns_lookup_read", read_then_delete)
     assert update(f"hostname=a.example.com&{addresses}", key_auth) == "nohost\n"
 
 
@@ -164,6 +175,7 @@ def test_only_hosts_without_a_dot_in_any_zone_read_nothing(update, key_auth):
     with CaptureQueriesContext(connection) as captured:
         assert update("hostname=nodot&myip=192.0.2.1", key_auth) == "notfqdn\n"
     assert not any("UNION ALL" in query["sql"] for query in captured.captured_queries)
+    assert len(captured.captured_queries) == 1  # the key's row, nothing else
 
 
 def test_the_hosts_of_a_request_are_counted_in_one_round_trip(update, key_auth, zone, monkeypatch, settings):
@@ -179,3 +191,29 @@ def test_the_hosts_of_a_request_are_counted_in_one_round_trip(update, key_auth, 
     assert calls == [
         {f"dyndns-host:{zone.pk}:a": settings.DYNDNS_WINDOW, f"dyndns-host:{zone.pk}:b": settings.DYNDNS_WINDOW}
     ]
+
+
+@pytest.mark.usefixtures("database_cache")
+def test_without_redis_the_failures_and_the_lookup_are_read_in_one_round_trip(update, key_auth, zone, settings):
+    update("hostname=a.example.com&myip=192.0.2.1", key_auth)  # the statements prepared
+    with CaptureQueriesContext(connection) as captured:
+        assert update("hostname=a.example.com&myip=192.0.2.2", key_auth) == "good 192.0.2.2\n"
+    first = captured.captured_queries[0]["sql"]
+    if postgres():
+        assert first.count("EXECUTE ctrlpanel_") == 2  # the client's failures, then the lookup
+    else:  # SQLite runs in the process: the two statements one after the other
+        assert first.startswith("SELECT key, count FROM accounts_ratecount")
+        assert "UNION ALL" in captured.captured_queries[1]["sql"]
+
+
+@pytest.mark.usefixtures("database_cache")
+def test_a_client_over_its_failures_is_answered_abuse_whatever_else_is_wrong(client: Client, zone, settings):
+    settings.DYNDNS_FAILURES_PER_CLIENT = 2
+    for _ in range(2):
+        response = client.get("/nic/update?hostname=a.example.com", REMOTE_ADDR="192.0.2.60")
+        assert response.content == b"badauth\n"
+    for query in ("hostname=a.example.com", "hostname=", "wildcard=ON&hostname=a.example.com", "unknown=1"):
+        response = client.get(f"/nic/update?{query}", REMOTE_ADDR="192.0.2.60")
+        assert (response.status_code, response.content) == (200, b"abuse\n"), query
+    response = client.get("/nic/update?unknown=1", REMOTE_ADDR="192.0.2.61")  # another client: its own answer
+    assert (response.status_code, response.content) == (400, b"badagent\n")

@@ -15,8 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
-
+from accounts import sql
 from accounts.memory import Remembered, credential_digest
 from accounts.secrets import secret_hash, secret_matches
 from zones.models import DynDNSHost, Record, RRset, Zone
@@ -69,12 +68,17 @@ def dyndns_lookup(*, fqdns: Iterable[str], user: str | None) -> Lookup:
     """Where each of `fqdns` lives (the longest zone name it ends in, as zones.selectors.zone_for_fqdn says), the
     password row of `user` (a host's fully qualified name; None: the request signs in with an API key), and the A and
     AAAA records of those hosts: one statement, one round trip."""
+    return dyndns_lookup_read(fqdns=fqdns, user=user).run()
+
+
+def dyndns_lookup_read(*, fqdns: Iterable[str], user: str | None) -> sql.Read[Lookup]:
+    """dyndns_lookup as a read that can share a round trip (accounts.sql.together)."""
     names = list(dict.fromkeys(fqdns))
     pairs = {pair for fqdn in [*names, *([user] if user else [])] for pair in _candidates(fqdn)}
     user_pairs = _candidates(user) if user else []
     zone_names = sorted({zone for zone, _ in pairs})
     if not zone_names:
-        return Lookup()  # nothing to look for (and PostgreSQL refuses an empty IN list)
+        return sql.Read(None, lambda _: Lookup())  # nothing to look for (and PostgreSQL refuses an empty IN list)
     hosts = sorted({host for _, host in pairs})
     user_zones, user_hosts = sorted({z for z, _ in user_pairs}) or [""], sorted({h for _, h in user_pairs}) or [""]
     zone_t, host_t, rrset_t, record_t = (m._meta.db_table for m in (Zone, DynDNSHost, RRset, Record))
@@ -87,10 +91,8 @@ def dyndns_lookup(*, fqdns: Iterable[str], user: str | None) -> Lookup:
         f" JOIN {zone_t} z ON z.id = s.zone_id JOIN {record_t} r ON r.rrset_id = s.id"
         f" WHERE z.name IN ({_marks(zone_names)}) AND s.name IN ({_marks(hosts)}) AND s.type IN ('A', 'AAAA')"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [*zone_names, *user_zones, *user_hosts, *zone_names, *hosts])
-        rows = cursor.fetchall()
-    return _assembled(rows, names, user_pairs)
+    parameters = [*zone_names, *user_zones, *user_hosts, *zone_names, *hosts]
+    return sql.Read((statement, parameters), lambda rows: _assembled(rows, names, user_pairs))
 
 
 def _assembled(rows: list[tuple[Any, ...]], names: list[str], user_pairs: list[tuple[str, str]]) -> Lookup:

@@ -18,15 +18,17 @@ from __future__ import annotations
 import ipaddress
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from accounts import sql
 from accounts.actors import Actor, Interface
 from accounts.authentication import bearer_token, credentials_from_basic
-from accounts.counters import count_event, count_events, counts
+from accounts.counters import count_event, count_events, counts_read
 from accounts.models import ApiKey
 from accounts.net import IPAddress, client_address
 from accounts.selectors import (
@@ -37,7 +39,7 @@ from accounts.selectors import (
     token_verify,
 )
 from zones import records
-from zones.dyndns.selectors import HostPassword, Lookup, ZoneRef, dyndns_lookup, dyndns_password_verify
+from zones.dyndns.selectors import HostPassword, Lookup, ZoneRef, dyndns_lookup_read, dyndns_password_verify
 from zones.dyndns.services import HostUpdate, dyndns_host_update, dyndns_unchanged
 from zones.models import Zone
 from zones.records import RecordError
@@ -97,28 +99,35 @@ def checkip(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def nic_update(request: HttpRequest) -> HttpResponse:
-    """One read (the hosts' zones, the signing-in host's password row, their addresses), the key's row if a key signs
-    in, one round trip that counts the updates, then one zone_apply per host that changes (none for a `nochg`)."""
+    """One round trip that reads the client's failures and looks the hosts up (their zones, the signing-in host's
+    password row, their addresses), the key's row if a key signs in, one round trip that counts the updates, then one
+    zone_apply per host that changes (none for a `nochg`)."""
     params = request.GET.copy()
     if request.method == "POST":
         params.update(request.POST)
     client = client_address(request)
-    if _failures(client) >= settings.DYNDNS_FAILURES_PER_CLIENT:
-        return _reply(["abuse"])
     refusal = _refusal(params)
+    hostnames = [h.strip() for h in params.get("hostname", "").split(",") if h.strip()]
+    credentials = _credentials(request, params)
+    # A host's user name is its domain name (key ids are hex); one that is not a domain name names no host.
+    user = credentials.user if isinstance(credentials, Credentials) and _is_fqdn(credentials.user) else None
+    # The answers come in the order below, as if each check ran before the next: only the reads are sent together.
+    looked_up = refusal is None and 0 < len(hostnames) <= MAX_HOSTS
+    reads: list[sql.Read[Any]] = [_failures_read(client)]
+    if looked_up:
+        reads.append(dyndns_lookup_read(fqdns=[h for h in hostnames if _is_fqdn(h)], user=user))
+    failures, *found = sql.together(reads)
+    if failures >= settings.DYNDNS_FAILURES_PER_CLIENT:
+        return _reply(["abuse"])
     if refusal == "badagent":
         return _reply([refusal], status=400)
-    hostnames = [h.strip() for h in params.get("hostname", "").split(",") if h.strip()]
     if not hostnames:
         return _reply(["notfqdn"])
     if len(hostnames) > MAX_HOSTS:
         return _reply(["numhost"])
     if refusal is not None:
         return _reply([refusal] * len(hostnames))
-    credentials = _credentials(request, params)
-    # A host's user name is its domain name (key ids are hex); one that is not a domain name names no host.
-    user = credentials.user if isinstance(credentials, Credentials) and _is_fqdn(credentials.user) else None
-    lookup = dyndns_lookup(fqdns=[h for h in hostnames if _is_fqdn(h)], user=user)
+    lookup: Lookup = found[0]
     principal = _authenticate(credentials, lookup)
     if principal is None or (isinstance(principal, ApiKey) and not _key_usable(principal, client)):
         _failure(client)
@@ -171,9 +180,9 @@ def _actor(principal: ApiKey | HostPassword, client: IPAddress | None) -> Actor:
     return Actor(interface=Interface.DYNDNS, label=label, address=str(client) if client else None)
 
 
-def _failures(client: IPAddress | None) -> int:
+def _failures_read(client: IPAddress | None) -> sql.Read[int]:
     key = f"dyndns-fail:{client}"
-    return counts([key])[key]
+    return counts_read([key]).then(lambda found: found[key])
 
 
 def _failure(client: IPAddress | None) -> None:
