@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+import psycopg
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client, override_settings
 
 from accounts.actors import Actor, Interface
@@ -19,6 +22,19 @@ from zones.services import zone_create, zone_set_api_password
 API_PASSWORD = "correct horse battery"
 # make_key and key: API keys for every API that takes them.
 pytest_plugins = ["tests.apikeys"]
+
+
+def other_connection() -> psycopg.Connection[Any]:
+    """A connection of its own to the test database (PostgreSQL), autocommit: it sees only what was committed."""
+    db = settings.DATABASES["default"]
+    return psycopg.connect(
+        host=db["HOST"] or None,
+        port=db["PORT"] or None,
+        user=db["USER"] or None,
+        password=db["PASSWORD"] or None,
+        dbname=connection.settings_dict["NAME"],
+        autocommit=True,
+    )
 
 
 @pytest.fixture(autouse=True)

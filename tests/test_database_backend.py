@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import psycopg
 import pytest
 from django.conf import settings
 from django.db import close_old_connections, connection, connections
 
 from panel.postgresql.base import DatabaseWrapper
+from tests.conftest import other_connection
 from zones.models import Zone
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -48,14 +48,7 @@ def test_a_healthy_kept_connection_is_usable_and_checking_it_sends_nothing(monke
 def test_a_connection_the_server_ended_is_not_usable_and_the_next_request_opens_another() -> None:
     raw = kept_connection()
     pid = raw.info.backend_pid
-    db = settings.DATABASES["default"]
-    with psycopg.connect(
-        host=db["HOST"] or None,
-        port=db["PORT"] or None,
-        user=db["USER"] or None,
-        password=db["PASSWORD"] or None,
-        dbname=connection.settings_dict["NAME"],
-    ) as other:
+    with other_connection() as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
     deadline = time.monotonic() + 10
     while connection.is_usable():  # the server's goodbye reaches the socket

@@ -18,23 +18,12 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts import sql
 from accounts.actors import Actor
+from tests.conftest import other_connection
 from zones import services, store
 from zones.models import Nameserver, Zone
 from zones.services import Add, PreconditionFailed, Replace, zone_apply
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def other_connection() -> psycopg.Connection[Any]:
-    db = settings.DATABASES["default"]
-    return psycopg.connect(
-        host=db["HOST"] or None,
-        port=db["PORT"] or None,
-        user=db["USER"] or None,
-        password=db["PASSWORD"] or None,
-        dbname=connection.settings_dict["NAME"],
-        autocommit=True,
-    )
 
 
 def committed(zone: Zone, name: str) -> list[str]:
