@@ -146,17 +146,14 @@ class ApiCredential:
     stored: str
 
 
-def zone_api_credential(*, name: str | None, password: str, remembered: bool = True) -> ApiCredential | None:
+def zone_api_credential(*, name: str | None, password: str) -> ApiCredential | None:
     """The zone `name` if `password` is its legacy API password, else None.
 
     Costs one hash whether or not the zone exists or has a password, so that timing does not reveal which zones
-    exist. A correct password is remembered for a few minutes (`remembered=False`: not looked up there), so that a
-    Dynamic DNS client or an ACME hook calling every few seconds pays neither the deliberately slow hash nor a read of
-    the zone each time; a password rotated meanwhile is caught by the comparison under the lock.
+    exist. A correct password is remembered for a few minutes (zone_api_credential_remembered), so that a Dynamic DNS
+    client or an ACME hook calling every few seconds pays neither the deliberately slow hash nor a read of the zone
+    each time; a password rotated meanwhile is caught by the comparison under the lock.
     """
-    key = _credential_key(name, password)
-    if remembered and (credential := _REMEMBERED.get(key)) is not None:
-        return credential
     zone = zone_by_name(name) if name is not None else None
     if zone is None or not zone.api_password:
         check_password(password, dummy_hash())
@@ -164,7 +161,7 @@ def zone_api_credential(*, name: str | None, password: str, remembered: bool = T
     if not check_password(password, zone.api_password):
         return None
     credential = ApiCredential(zone_id=zone.pk, zone_name=zone.name, stored=zone.api_password)
-    _REMEMBERED.put(key, credential)
+    _REMEMBERED.put(_credential_key(name, password), credential)
     return credential
 
 

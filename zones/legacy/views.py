@@ -104,7 +104,7 @@ def _authenticate(
             return credential, throttle.blocked_read(client=client, zone=zone_name).then(_throttled)
     if throttle.blocked(client=client, zone=zone_name):
         raise _too_many()
-    credential = selectors.zone_api_credential(name=zone_name, password=password, remembered=False)
+    credential = selectors.zone_api_credential(name=zone_name, password=password)
     if credential is None:
         throttle.record_failure(client=client, zone=zone_name)
         log.info("legacy API: failed authentication for %r from %s", domain[:100], client)
