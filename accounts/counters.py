@@ -80,7 +80,7 @@ def count_event(key: str, window: int) -> int:
         except ValueError:  # expired between add() and incr()
             cache.add(key, 1, timeout=window)
             return 1
-    return _table_count({key: window})[key][0]
+    return _table_count({key: window}).run()[key][0]
 
 
 def _count(value: object) -> int:
@@ -96,13 +96,19 @@ def _windowed(value: object, now: float) -> bool:
 def count_events(windows: Mapping[str, int]) -> dict[str, tuple[int, float]]:
     """Count one event for each key in the window (seconds) its first event opened, all in one round trip; return
     each key's new count and the seconds left in its window."""
+    return count_events_read(windows).run()
+
+
+def count_events_read(windows: Mapping[str, int]) -> sql.Read[dict[str, tuple[int, float]]]:
+    """count_events() as a statement that can travel in the round trip of others (the REST APIs send it with the
+    check of a remembered API key). In Redis or in the process, the events are counted when the result is asked for."""
     if not windows:
-        return {}
+        return sql.Read(None, lambda _: {})
     cache = caches["default"]
     if isinstance(cache, RedisCache):
-        return _redis_count(cache, windows)
+        return sql.Read(None, lambda _: _redis_count(cache, windows))
     if isinstance(cache, LocMemCache):
-        return _memory_count(cache, windows)
+        return sql.Read(None, lambda _: _memory_count(cache, windows))
     return _table_count(windows)
 
 
@@ -144,7 +150,7 @@ PRUNE_ONE_IN = 1000
 _TABLE = RateCount._meta.db_table
 
 
-def _table_count(windows: Mapping[str, int]) -> dict[str, tuple[int, float]]:
+def _table_count(windows: Mapping[str, int]) -> sql.Read[dict[str, tuple[int, float]]]:
     now = time.time()
     keys = sorted(windows)  # one order for every writer: PostgreSQL locks the rows in it, so no deadlock
     values = ", ".join(["(%s, 1, %s)"] * len(keys))
@@ -155,15 +161,10 @@ def _table_count(windows: Mapping[str, int]) -> dict[str, tuple[int, float]]:
         " RETURNING key, count, deadline"
     )
     parameters: list[Any] = [value for key in keys for value in (key, now + windows[key])]
-    statements: list[sql.Statement] = [(upsert, [*parameters, now, now])]
-    if random.randrange(PRUNE_ONE_IN) == 0:  # noqa: S311 (a sampling, not a secret)
-        statements.append((f"DELETE FROM {_TABLE} WHERE deadline < %s", [now]))  # noqa: S608
-    if connection.vendor == "postgresql":
-        rows = sql.batch(statements)[0]
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(*statements[0])
-            rows = cursor.fetchall()
-            for statement in statements[1:]:
-                cursor.execute(*statement)
-    return {key: (int(count), float(deadline) - now) for key, count, deadline in rows}
+
+    def result(rows: sql.Rows) -> dict[str, tuple[int, float]]:
+        if random.randrange(PRUNE_ONE_IN) == 0:  # noqa: S311 (a sampling, not a secret)
+            sql.Read((f"DELETE FROM {_TABLE} WHERE deadline < %s", [now]), lambda _: None).run()  # noqa: S608
+        return {key: (int(count), float(deadline) - now) for key, count, deadline in rows}
+
+    return sql.Read((upsert, [*parameters, now, now]), result)

@@ -105,3 +105,12 @@ def test_concurrent_requests_on_redis_lose_no_count() -> None:
     with ThreadPoolExecutor(8) as pool:
         seen = sorted(pool.map(lambda _: count_events({"shared": 60})["shared"][0], range(200)))
     assert seen == list(range(1, 201))
+
+
+@pytest.mark.usefixtures("database_cache")
+def test_a_sampled_count_also_deletes_the_counters_whose_window_ended(monkeypatch) -> None:
+    RateCount.objects.create(key="gone", count=3, deadline=time.time() - 1)
+    RateCount.objects.create(key="open", count=3, deadline=time.time() + 60)
+    monkeypatch.setattr("accounts.counters.PRUNE_ONE_IN", 1)
+    assert count_events({"rate": 60})["rate"][0] == 1
+    assert set(RateCount.objects.values_list("key", flat=True)) == {"open", "rate"}
