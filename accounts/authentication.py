@@ -11,7 +11,7 @@ from rest_framework.request import Request
 
 from accounts.models import ApiKey
 from accounts.net import client_address
-from accounts.selectors import apikey_allows_address, apikey_verify, token_verify
+from accounts.selectors import KeyCheck, apikey_allows_address, apikey_check, token_check
 
 
 @dataclass(frozen=True)
@@ -48,26 +48,60 @@ def bearer_token(header: str) -> str | None:
 
 def key_from_authorization(header: str) -> ApiKey | None:
     """The active key that an Authorization header (Basic key:secret, or Bearer token) names, or None."""
+    check = check_from_authorization(header)
+    return check.verified.run() if check is not None else None
+
+
+def check_from_authorization(header: str) -> KeyCheck | None:
+    """The KeyCheck of the credential an Authorization header carries; None for a header that carries none."""
     token = bearer_token(header)
     if token is not None:
-        return token_verify(token)
+        return token_check(token)
     credentials = credentials_from_basic(header)
     if credentials is None:
         return None
-    return apikey_verify(key_id=credentials[0], secret=credentials[1])
+    return apikey_check(key_id=credentials[0], secret=credentials[1])
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
-    """HTTP Basic with key id and secret, or a bearer token from POST /login; enforces the key's client networks."""
+    """HTTP Basic with key id and secret, or a bearer token from POST /login; enforces the key's client networks.
+
+    A key this process remembers is read again from its row on every request. A view whose `key_check_later` is true
+    sends that read itself, in the round trip of its first query (V2View: with the request's rate counts), and is
+    given the remembered key to work with until then: `pending_key_check(request)` is the read it must send."""
 
     def authenticate(self, request: Request) -> tuple[KeyPrincipal, ApiKey] | None:
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if not header:
             return None
-        return _principal(request, key_from_authorization(header))
+        return principal(request, _settled(request, check_from_authorization(header)))
 
     def authenticate_header(self, request: Request) -> str:
         return 'Basic realm="ctrlpanel API"'
+
+
+def _settled(request: Request, check: KeyCheck | None) -> ApiKey | None:
+    """The key to authenticate the request with: the remembered one, its read left pending, where the view sends
+    that read itself (and the remembered key would not be refused its address: a refusal waits for the read); else
+    the key as the read (one round trip, or a full verification) gives it."""
+    if check is None:
+        return None
+    view = (request.parser_context or {}).get("view")
+    if (
+        check.remembered is not None
+        and getattr(view, "key_check_later", False)
+        and _allowed_from(request, check.remembered)
+    ):
+        request._key_check = check  # type: ignore[attr-defined]  # DRF's Request takes attributes
+        return check.remembered
+    return check.verified.run()
+
+
+def pending_key_check(request: Request) -> KeyCheck | None:
+    """The check of the request's remembered key that the view has yet to send (None: there is none), handed over
+    once: the caller sends it."""
+    check: KeyCheck | None = request.__dict__.pop("_key_check", None)
+    return check
 
 
 # Where routers and scripts that cannot send an Authorization header put the key (the v2 dynamic DNS page's names).
@@ -87,7 +121,7 @@ class ApiKeyParameterAuthentication(ApiKeyAuthentication):
         if len(given) > 1 or request.META.get("HTTP_AUTHORIZATION"):
             raise exceptions.AuthenticationFailed("give the API key once: an Authorization header, or parameters")
         key_id, secret = given[0]
-        return _principal(request, apikey_verify(key_id=key_id, secret=secret.strip("\r\n")))
+        return principal(request, _settled(request, apikey_check(key_id=key_id, secret=secret.strip("\r\n"))))
 
 
 def _parameters(data: object) -> tuple[str, str] | None:
@@ -101,13 +135,19 @@ def _parameters(data: object) -> tuple[str, str] | None:
     return user, password
 
 
-def _principal(request: Request, key: ApiKey | None) -> tuple[KeyPrincipal, ApiKey]:
+def principal(request: Request, key: ApiKey | None) -> tuple[KeyPrincipal, ApiKey]:
+    """The request's user and auth for `key`: refused (401) without one, or (403) from an address outside the key's
+    client networks."""
     if key is None:
         raise exceptions.AuthenticationFailed("invalid API key credentials")
-    address = client_address(request)
-    if not apikey_allows_address(key, str(address) if address else None):
+    if not _allowed_from(request, key):
         raise exceptions.PermissionDenied("this API key may not be used from this address")
     return KeyPrincipal(key), key
+
+
+def _allowed_from(request: Request, key: ApiKey) -> bool:
+    address = client_address(request)
+    return apikey_allows_address(key, str(address) if address else None)
 
 
 def request_key(request: Request) -> ApiKey | None:

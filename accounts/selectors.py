@@ -10,6 +10,8 @@ import fnmatch
 import ipaddress
 import json
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -35,41 +37,67 @@ def account_by_name(name: str) -> Account | None:
     return Account.objects.filter(name=name).first()
 
 
+@dataclass(frozen=True)
+class KeyCheck:
+    """A credential's key as far as this process can tell without the database, and the read that settles it.
+
+    `remembered` is the key this process verified for the credential before (None: it has not, or no longer may use
+    it); `verified` reads the key's row and gives the key as it is now: the remembered one while its row is as it was,
+    else the credential verified afresh (None if it no longer names an active key). A remembered key may be acted on
+    before `verified` runs only by a caller that runs it in the same round trip as its first query and starts again
+    from `verified`'s key when that is not the remembered one (zones/api/views.py, V2View)."""
+
+    remembered: ApiKey | None
+    verified: sql.Read[ApiKey | None]
+
+
 def apikey_verify(*, key_id: str, secret: str) -> ApiKey | None:
     """The active key with this id and secret, or None. Constant time in the secret, and in whether the id exists.
 
-    A verified key is remembered in this process (apikey_remembered), so that a client calling many times a second
-    pays one indexed read of the key's row per request instead of the ORM's read and the hash."""
+    A verified key is remembered in this process (apikey_check), so that a client calling many times a second pays
+    one indexed read of the key's row per request instead of the ORM's read and the hash."""
+    return apikey_check(key_id=key_id, secret=secret).verified.run()
+
+
+def apikey_check(*, key_id: str, secret: str) -> KeyCheck:
+    """apikey_verify, with the read of a remembered key's row left to the caller (KeyCheck)."""
     digest = credential_digest("basic", key_id, secret)
-    remembered = _recalled(digest)
-    if remembered is not None:
-        return remembered
-    # A NUL names no key, and PostgreSQL refuses it in a parameter (a 500 for a fuzzed user name).
-    key = None if "\0" in key_id else ApiKey.objects.filter(key_id=key_id[:32]).select_related("account").first()
-    if key is None:
-        secret_hash(secret, DUMMY_SALT)
-        return None
-    if not secret_matches(key.secret_hash, secret) or not apikey_active(key):
-        return None
-    return _remembered(digest, key)
+
+    def fresh() -> ApiKey | None:
+        # A NUL names no key, and PostgreSQL refuses it in a parameter (a 500 for a fuzzed user name).
+        key = None if "\0" in key_id else ApiKey.objects.filter(key_id=key_id[:32]).select_related("account").first()
+        if key is None:
+            secret_hash(secret, DUMMY_SALT)
+            return None
+        if not secret_matches(key.secret_hash, secret) or not apikey_active(key):
+            return None
+        return _remembered(digest, key)
+
+    return _check(digest, fresh)
 
 
 def token_verify(token: str) -> ApiKey | None:
+    return token_check(token).verified.run()
+
+
+def token_check(token: str) -> KeyCheck:
+    """The key a bearer token from POST /login stands for (token_verify), as apikey_check gives it."""
     digest = credential_digest("bearer", token)
     if _token_age(token) > settings.API_TOKEN_LIFETIME:  # the lifetime as it is now, for a remembered token too
-        return None
-    remembered = _recalled(digest)
-    if remembered is not None:
-        return remembered
-    try:
-        payload = token_signer().unsign_object(token, max_age=settings.API_TOKEN_LIFETIME)
-    except signing.BadSignature:  # also SignatureExpired
-        return None
-    key = ApiKey.objects.filter(key_id=str(payload.get("k", ""))).select_related("account").first()
-    if key is None or not apikey_active(key):
-        return None
-    # A token expires on its own: remembered no longer than it is valid.
-    return _remembered(digest, key, min(REMEMBERED_TTL, settings.API_TOKEN_LIFETIME - _token_age(token)))
+        return KeyCheck(None, sql.Read(None, lambda _: None))
+
+    def fresh() -> ApiKey | None:
+        try:
+            payload = token_signer().unsign_object(token, max_age=settings.API_TOKEN_LIFETIME)
+        except signing.BadSignature:  # also SignatureExpired
+            return None
+        key = ApiKey.objects.filter(key_id=str(payload.get("k", ""))).select_related("account").first()
+        if key is None or not apikey_active(key):
+            return None
+        # A token expires on its own: remembered no longer than it is valid.
+        return _remembered(digest, key, min(REMEMBERED_TTL, settings.API_TOKEN_LIFETIME - _token_age(token)))
+
+    return _check(digest, fresh)
 
 
 def _token_age(token: str) -> float:
@@ -93,13 +121,14 @@ _STATE = (
 )
 
 
-def _state(key_pk: int) -> tuple[Any, ...] | None:
+def _state_read(key_pk: int) -> sql.Read[tuple[Any, ...] | None]:
     """The key's row as `_state_of` gives it, read in one statement without the ORM (prepared on PostgreSQL:
     accounts.sql), None if the key is gone."""
-    rows = sql.Read((_STATE, [key_pk]), lambda found: found).run()
-    if not rows:
-        return None
-    account_id, stored, zones, hosts, types, networks, read_only, expires, revoked = rows[0]
+    return sql.Read((_STATE, [key_pk]), lambda rows: _state_from(rows[0]) if rows else None)
+
+
+def _state_from(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    account_id, stored, zones, hosts, types, networks, read_only, expires, revoked = row
     lists = [json.loads(value) if isinstance(value, str) else value for value in (zones, hosts, types, networks)]
     return (int(account_id), stored, *lists, bool(read_only), _moment(expires), revoked is not None)
 
@@ -123,17 +152,22 @@ def _remembered(digest: bytes, key: ApiKey, ttl: float = REMEMBERED_TTL) -> ApiK
     return key
 
 
-def _recalled(digest: bytes) -> ApiKey | None:
-    """The remembered key if its row is as it was when it was verified and it has not expired, else None (and
-    forgotten)."""
+def _check(digest: bytes, fresh: Callable[[], ApiKey | None]) -> KeyCheck:
+    """The KeyCheck of a credential: the remembered key, checked by a read of its row (its state as it was verified,
+    and not expired since), or nothing remembered and `fresh` to verify it."""
     found = _REMEMBERED.get(digest)
-    if found is None:
-        return None
+    if found is None or not apikey_active(found[0]):
+        _REMEMBERED.forget(digest)
+        return KeyCheck(None, sql.Read(None, lambda _: fresh()))
     key, state = found
-    if apikey_active(key) and _state(key.pk) == state:
-        return key
-    _REMEMBERED.forget(digest)
-    return None
+
+    def settled(now: tuple[Any, ...] | None) -> ApiKey | None:
+        if now == state:
+            return key
+        _REMEMBERED.forget(digest)
+        return fresh()
+
+    return KeyCheck(key, _state_read(key.pk).then(settled))
 
 
 def apikey_active(key: ApiKey) -> bool:

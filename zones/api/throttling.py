@@ -16,7 +16,8 @@ from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from accounts.counters import count_events
+from accounts import sql
+from accounts.counters import count_events_read
 from accounts.models import ApiKey
 from accounts.net import client_address
 
@@ -66,14 +67,22 @@ class ZoneThrottle(CountedThrottle):
 def throttles_count(request: Request, view: Any, throttles: Sequence[Any]) -> float | None:
     """Count the request in every throttle's scope at once; None if all allow it, else the seconds until the last
     refusing window ends (at least 1: Retry-After is whole seconds)."""
+    return throttles_read(request, view, throttles).run()
+
+
+def throttles_read(request: Request, view: Any, throttles: Sequence[Any]) -> sql.Read[float | None]:
+    """throttles_count as a statement that can travel in the round trip of others (accounts.counters)."""
     scopes: dict[str, Any] = {}  # DRF's stubs do not know SimpleRateThrottle's rate attributes
     for throttle in throttles:
         key = throttle.get_cache_key(request, view) if throttle.rate is not None else None
         if key is not None:
             scopes[key] = throttle
-    counted = count_events({key: int(throttle.duration or 1) for key, throttle in scopes.items()})
-    refusals = [left for key, (count, left) in counted.items() if count > int(scopes[key].num_requests or 0)]
-    return max(1.0, math.ceil(max(refusals))) if refusals else None
+
+    def wait(counted: dict[str, tuple[int, float]]) -> float | None:
+        refusals = [left for key, (count, left) in counted.items() if count > int(scopes[key].num_requests or 0)]
+        return max(1.0, math.ceil(max(refusals))) if refusals else None
+
+    return count_events_read({key: int(throttle.duration or 1) for key, throttle in scopes.items()}).then(wait)
 
 
 def zone_throttle(view: APIView, request: Request, zone_id: int) -> None:

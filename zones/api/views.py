@@ -19,11 +19,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
+from accounts import sql
 from accounts.actors import Actor, Interface
 from accounts.authentication import (
     CREDENTIAL_PARAMETERS,
     ApiKeyParameterAuthentication,
     credentials_from_basic,
+    pending_key_check,
+    principal,
 )
 from accounts.models import ApiKey
 from accounts.net import client_address
@@ -51,7 +54,7 @@ from zones.api.services import (
     records_replace,
     zone_replace_from_master_file,
 )
-from zones.api.throttling import AddressThrottle, KeyThrottle, ZoneThrottle, throttles_count
+from zones.api.throttling import AddressThrottle, KeyThrottle, ZoneThrottle, throttles_read
 from zones.dyndns.services import HostUpdate, dyndns_host_update
 from zones.models import Zone
 from zones.push.selectors import zone_current
@@ -119,12 +122,40 @@ class V2View(APIView):
         method = "GET" if request.method == "HEAD" else str(request.method)
         params.query_check(request.query_params, self.query_params.get(method, frozenset()))
 
+    # The authentication leaves the read of a remembered key's row to this view (ApiKeyAuthentication), which sends
+    # it with the request's rate counts: one round trip for both.
+    key_check_later = True
+    admitted = False
+
+    def perform_authentication(self, request: Request) -> None:
+        """A request with a key is counted (and its remembered key checked) before its permissions: a key made
+        read-only or narrowed since it was remembered is refused by its row as it is now."""
+        super().perform_authentication(request)
+        if isinstance(request.auth, ApiKey):
+            self.admit(request)
+
     def check_throttles(self, request: Request) -> None:
+        if not self.admitted:
+            self.admit(request)
+
+    def admit(self, request: Request) -> None:
         """Every scope of the request in one count: the key's, the address's and, when the URL names a zone this key
-        may see, the zone's (another account's requests never use up a zone's budget)."""
+        may see, the zone's (another account's requests never use up a zone's budget). The check of a remembered
+        key goes in the same round trip; when the key's row has moved since, the request goes on with the key as the
+        row now has it (or is refused), counted once, by what the remembered key named."""
+        self.admitted = True
+        check = pending_key_check(request)
         self.target = self.target_zone(request)
         throttles = [*self.get_throttles(), *([ZoneThrottle(self.target.pk)] if self.target is not None else [])]
-        wait = throttles_count(request, self, throttles)
+        count = throttles_read(request, self, throttles)
+        if check is None:
+            wait = count.run()
+        else:
+            key, wait = sql.together([check.verified, count])
+            if key is not check.remembered:
+                user, request.auth = principal(request, key)
+                request.user = user  # type: ignore[assignment]  # DRF's stubs know Django's users only
+                self.target = self.target_zone(request)
         if wait is not None:
             self.throttled(request, wait)
 
