@@ -80,6 +80,10 @@ class Replace:
 Operation = Add | Delete | Replace
 
 
+# An Add of a record the RRset holds already (the legacy API's words; the REST API words it its own way).
+DUPLICATE_RECORD = "Can't have multiple identical records"
+
+
 @dataclass(frozen=True)
 class Outcome:
     error: str | None = None
@@ -404,7 +408,7 @@ def _stage(staged: _Staged, op: Operation, actor: Actor) -> Outcome:
     after = before.copy()
     if isinstance(op, Add):
         if op.content in after.contents:
-            return Outcome("Can't have multiple identical records")
+            return Outcome(DUPLICATE_RECORD)
         after.contents[op.content] = None
         after.ttl = op.ttl if op.ttl is not None else (before.ttl if before.contents else staged.head.default_ttl)
     elif isinstance(op, Delete):

@@ -68,6 +68,24 @@ def test_posting_a_record_that_exists_is_a_duplicate_record_400_that_adds_nothin
     assert ("new", "A", "192.0.2.9") not in rows(zone)
 
 
+def test_a_post_names_every_duplicate_first_and_then_the_other_errors(api, zone):
+    api.post(R, {"records": [{"host": "www", "type": "A", "data": "192.0.2.1"}]})
+    given = [
+        {"host": "www", "type": "CNAME", "data": "elsewhere.example.net."},  # beside the A: refused by the DNS rules
+        {"host": "www", "type": "A", "data": "192.0.2.1"},
+        {"host": "new", "type": "A", "data": "192.0.2.5"},
+        {"host": "new", "type": "A", "data": "192.0.2.5"},
+    ]
+    reply = api.post(R, {"records": given})
+    assert reply.status == 400
+    assert reply.body["errors"] == [
+        "Duplicate record: www A 192.0.2.1 is in the zone already",
+        "Duplicate record: new A 192.0.2.5 is given twice",
+        "a CNAME cannot share its name with other data",
+    ]
+    assert ("new", "A", "192.0.2.5") not in rows(zone)
+
+
 def test_put_on_host_and_type_replaces_exactly_that_rrset(api, zone):
     api.post(
         R,

@@ -1,11 +1,12 @@
 """The REST API's writes: v2 record lists turned into one zone_apply call, inside the API key's scope.
 
-A PUT or DELETE whose selection names every RRset it touches (host and type, with or without a data filter: the
-common `/records/{host}/{type}`) is one zone_apply and nothing else: each RRset a Replace whose `keep` says which of
-its records stay, decided under the zone's lock, and the counts taken from the change it journals. The caller may
-pass a zone it has not read (`owner`: the account it must belong to, checked under the lock; PreconditionFailed
-otherwise). Other selections (a host or type left open, the provider's RRsets) lock the zone first and read what they
-replace or remove in the same transaction, so it cannot move before zone_apply writes it. All or nothing.
+A POST adds its records with one zone_apply and nothing else: whether one is there already is decided under the
+zone's lock. So is a PUT or DELETE whose selection names every RRset it touches (host and type, with or without a
+data filter: the common `/records/{host}/{type}`): each RRset a Replace whose `keep` says which of its records stay,
+decided under the zone's lock, and the counts taken from the change it journals. The caller may pass a zone it has
+not read (`owner`: the account it must belong to, checked under the lock; PreconditionFailed otherwise). Other
+selections (a host or type left open, the provider's RRsets) lock the zone first and read what they replace or
+remove in the same transaction, so it cannot move before zone_apply writes it. All or nothing.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from zones.api.selection import RequestError, Selection
 from zones.api.selectors import rrsets_selected
 from zones.models import Change, Zone
 from zones.records import RecordError
-from zones.selectors import RRsets, RRsetView, rrsets_matching
+from zones.selectors import RRsetView
 from zones.services import (
+    DUPLICATE_RECORD,
     Add,
     ApplyResult,
     Delete,
@@ -65,30 +67,29 @@ def records_add(
     owner: int | None = None,
 ) -> Counts:
     """Add the records (POST), each inside the selection. A record the zone has already, or one given twice, is a
-    400 whose first error starts "Duplicate record" (dns-lexicon looks for it); nothing is added then."""
+    400 whose first error starts "Duplicate record" (dns-lexicon looks for it); nothing is added then. One zone_apply
+    and nothing else: whether a record is there already is decided under the zone's lock."""
     if any(clause.data is not None for clause in selection.clauses):
         raise RequestError(["data selects records that exist; a POST adds records (filter by host and type)"])
     wanted = _parse_all(zone, selection, items)
     _check_scope(key, wanted)
-    owned(zone, owner)
-    with transaction.atomic():
-        Zone.objects.select_for_update().filter(pk=zone.pk).first()
-        existing = _existing_at(zone, wanted)
-        errors: list[str] = []
+    operations: list[Operation] = [
+        Add(name=item.host, type=item.rdtype, content=item.content, ttl=item.ttl) for item in wanted
+    ]
+    result = _apply(zone, operations, actor, owner, refuse=False)
+    if not result.ok:
+        duplicates: list[str] = []
+        others: list[str] = []
         seen: set[tuple[str, str, str]] = set()
-        for item in wanted:
+        for item, outcome in zip(wanted, result.outcomes, strict=True):
             identity = (item.host, item.rdtype, item.content)
-            present = existing.get((item.host, item.rdtype))
-            if identity in seen or (present is not None and item.content in present.contents):
+            if outcome.error == DUPLICATE_RECORD:
                 where = "given twice" if identity in seen else "in the zone already"
-                errors.append(f"Duplicate record: {item.host} {item.rdtype} {item.content} is {where}")
+                duplicates.append(f"Duplicate record: {item.host} {item.rdtype} {item.content} is {where}")
+            elif outcome.error is not None:
+                others.append(outcome.error)
             seen.add(identity)
-        if errors:
-            raise RequestError(errors)
-        operations: list[Operation] = [
-            Add(name=item.host, type=item.rdtype, content=item.content, ttl=item.ttl) for item in wanted
-        ]
-        _apply(zone, operations, actor)
+        raise RequestError(duplicates + others)
     return Counts(added=len(operations))
 
 
@@ -241,13 +242,6 @@ def _check_scope(key: ApiKey, wanted: Sequence[Wanted]) -> None:
             raise OutOfScope(f"this API key may not change {item.host} {item.rdtype}")
 
 
-def _existing_at(zone: Zone, wanted: Sequence[Wanted]) -> RRsets:
-    found: RRsets = {}
-    for host, rdtype in {(w.host, w.rdtype) for w in wanted}:
-        found.update(rrsets_matching(zone=zone, host=host, rdtype=rdtype))
-    return found
-
-
 def _group(wanted: Sequence[Wanted]) -> dict[tuple[str, str], tuple[int | None, list[str]]]:
     """Records by RRset. An RRset has one TTL: given several, the lowest wins (RFC 2181 §5.2 asks for one)."""
     groups: dict[tuple[str, str], tuple[int | None, list[str]]] = {}
@@ -298,7 +292,11 @@ def owned(zone: Zone, owner: int | None) -> None:
         raise PreconditionFailed(f"the zone {zone.name} changed under the request")
 
 
-def _apply(zone: Zone, operations: Sequence[Operation], actor: Actor, owner: int | None = None) -> ApplyResult:
+def _apply(
+    zone: Zone, operations: Sequence[Operation], actor: Actor, owner: int | None = None, *, refuse: bool = True
+) -> ApplyResult:
+    """zone_apply for the REST API; the result's errors are a 400 (RequestError) unless `refuse` is false (the
+    caller words them)."""
     if not operations:
         owned(zone, owner)  # nothing to apply: the zone is not locked, and must be checked here
         return ApplyResult(outcomes=[])
@@ -310,6 +308,6 @@ def _apply(zone: Zone, operations: Sequence[Operation], actor: Actor, owner: int
             return head.name == name and head.account_id == owner
 
     result = zone_apply(zone=zone, changes=operations, actor=actor, precondition=precondition)
-    if not result.ok:
+    if refuse and not result.ok:
         raise RequestError(result.errors)
     return result
