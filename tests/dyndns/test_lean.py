@@ -15,8 +15,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from accounts import selectors as account_selectors
 from accounts import sql
-from accounts.counters import count_events
+from accounts.counters import count_event, count_events
+from accounts.models import ApiKey
 from accounts.secrets import secret_matches
 from accounts.services import Scope, apikey_create, apikey_revoke
 from zones.dyndns import selectors as dyndns_selectors
@@ -53,16 +55,18 @@ def postgres() -> bool:
 
 def test_an_update_with_a_remembered_key_costs_a_fixed_number_of_queries(update, key_auth, django_assert_num_queries):
     assert update("hostname=a.example.com&myip=192.0.2.1", key_auth) == "good 192.0.2.1\n"
-    # PostgreSQL: the read, the key's row, the zone locked and read with the RRsets, the write. SQLite: zone_apply's
-    # statements one by one (the zone, the RRsets, delete, insert, the zone row, the journal). Both: the savepoint.
-    with django_assert_num_queries(6 if postgres() else 10):
+    # PostgreSQL: the read with the key's row, the zone locked and read with the RRsets, the write (was 6, the key's
+    # row a round trip of its own). SQLite: the read, the key's row, zone_apply's statements one by one (the zone, the
+    # RRsets, delete, insert, the zone row, the journal). Both: the savepoint.
+    with django_assert_num_queries(5 if postgres() else 10):
         assert update("hostname=a.example.com&myip=192.0.2.2", key_auth) == "good 192.0.2.2\n"
 
 
 def test_a_nochg_reads_once_and_takes_no_lock(update, key_auth, zone, django_assert_num_queries):
     update("hostname=a.example.com&myip=192.0.2.1", key_auth)
     changes = Change.objects.count()
-    with django_assert_num_queries(2) as captured:  # the read and the key's row
+    # The read with the key's row (PostgreSQL: one round trip; was 2), or the read and the key's row.
+    with django_assert_num_queries(1 if postgres() else 2) as captured:
         assert update("hostname=a.example.com&myip=192.0.2.1", key_auth) == "nochg 192.0.2.1\n"
     assert not any("UPDATE" in query["sql"] for query in captured.captured_queries)  # nor FOR NO KEY UPDATE
     assert Change.objects.count() == changes
@@ -200,10 +204,34 @@ def test_without_redis_the_failures_and_the_lookup_are_read_in_one_round_trip(up
         assert update("hostname=a.example.com&myip=192.0.2.2", key_auth) == "good 192.0.2.2\n"
     first = captured.captured_queries[0]["sql"]
     if postgres():
-        assert first.count("EXECUTE ctrlpanel_") == 2  # the client's failures, then the lookup
-    else:  # SQLite runs in the process: the two statements one after the other
+        assert first.count("EXECUTE ctrlpanel_") == 3  # the client's failures, the lookup, the remembered key's row
+        assert f"EXECUTE {sql._named(account_selectors._STATE)[0]}(" in first
+    else:  # SQLite runs in the process: the statements one after the other
         assert first.startswith("SELECT key, count FROM accounts_ratecount")
         assert "UNION ALL" in captured.captured_queries[1]["sql"]
+        assert "FROM panel_apikey" in captured.captured_queries[2]["sql"]
+
+
+@pytest.mark.usefixtures("database_cache")
+def test_a_blocked_client_s_remembered_key_is_not_verified_even_when_its_row_moved(
+    update, key_auth, account, settings, monkeypatch
+):
+    assert update("hostname=a.example.com&myip=192.0.2.1", key_auth) == "good 192.0.2.1\n"  # remembered
+    ApiKey.objects.filter(account=account).update(read_only=True)  # its row moved: verified afresh if judged
+    settings.DYNDNS_FAILURES_PER_CLIENT = 1
+    count_event("dyndns-fail:192.0.2.50", settings.DYNDNS_WINDOW)
+    hashed: list[str] = []
+
+    def secret_matches(stored: str, given: str) -> bool:
+        hashed.append(given)
+        return False
+
+    monkeypatch.setattr("accounts.selectors.secret_matches", secret_matches)
+    assert update("hostname=a.example.com&myip=192.0.2.2", key_auth) == "abuse\n"
+    assert hashed == []
+    settings.DYNDNS_FAILURES_PER_CLIENT = 100
+    assert update("hostname=a.example.com&myip=192.0.2.2", key_auth) == "badauth\n"  # judged now: hashed afresh
+    assert len(hashed) == 1
 
 
 @pytest.mark.usefixtures("database_cache")

@@ -32,11 +32,12 @@ from accounts.counters import count_event, count_events, counts_read
 from accounts.models import ApiKey
 from accounts.net import IPAddress, client_address
 from accounts.selectors import (
+    KeyCheck,
     apikey_allows_address,
     apikey_allows_record,
     apikey_allows_zone,
-    apikey_verify,
-    token_verify,
+    apikey_check,
+    token_check,
 )
 from zones import records
 from zones.dyndns.selectors import HostPassword, Lookup, ZoneRef, dyndns_lookup_read, dyndns_password_verify
@@ -99,9 +100,9 @@ def checkip(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def nic_update(request: HttpRequest) -> HttpResponse:
-    """One round trip that reads the client's failures and looks the hosts up (their zones, the signing-in host's
-    password row, their addresses), the key's row if a key signs in, one round trip that counts the updates, then one
-    zone_apply per host that changes (none for a `nochg`)."""
+    """One round trip that reads the client's failures, looks the hosts up (their zones, the signing-in host's
+    password row, their addresses) and reads the row of a key this process remembers; one round trip that counts the
+    updates, then one zone_apply per host that changes (none for a `nochg`)."""
     params = request.GET.copy()
     if request.method == "POST":
         params.update(request.POST)
@@ -114,8 +115,13 @@ def nic_update(request: HttpRequest) -> HttpResponse:
     # The answers come in the order below, as if each check ran before the next: only the reads are sent together.
     looked_up = refusal is None and 0 < len(hostnames) <= MAX_HOSTS
     reads: list[sql.Read[Any]] = [_failures_read(client)]
+    check = _key_check(credentials)
+    # A key this process remembers: its row is read with the rest, and judged (never hashed) only after the checks
+    # before authentication have let the request through.
     if looked_up:
         reads.append(dyndns_lookup_read(fqdns=[h for h in hostnames if _is_fqdn(h)], user=user))
+        if check is not None and check.remembered is not None:
+            reads.append(sql.Read(check.verified.statement, lambda rows: rows))
     failures, *found = sql.together(reads)
     if failures >= settings.DYNDNS_FAILURES_PER_CLIENT:
         return _reply(["abuse"])
@@ -128,7 +134,7 @@ def nic_update(request: HttpRequest) -> HttpResponse:
     if refusal is not None:
         return _reply([refusal] * len(hostnames))
     lookup: Lookup = found[0]
-    principal = _authenticate(credentials, lookup)
+    principal = _authenticate(credentials, lookup, check, found[1] if len(found) > 1 else None)
     if principal is None or (isinstance(principal, ApiKey) and not _key_usable(principal, client)):
         _failure(client)
         return _reply(["badauth"] * len(hostnames))
@@ -158,13 +164,23 @@ def _credentials(request: HttpRequest, params: QueryDict) -> Credentials | str |
     return None
 
 
-def _authenticate(credentials: Credentials | str | None, lookup: Lookup) -> ApiKey | HostPassword | None:
-    if credentials is None:
-        return None
+def _key_check(credentials: Credentials | str | None) -> KeyCheck | None:
+    """The check of an API key or a bearer token (no query, no hash yet); None for a host's password, or none."""
     if isinstance(credentials, str):
-        return token_verify(credentials)
-    if "." not in credentials.user:  # key ids are hex; a host password's user name is the host's domain name
-        return apikey_verify(key_id=credentials.user, secret=credentials.password)
+        return token_check(credentials)
+    if isinstance(credentials, Credentials) and "." not in credentials.user:  # key ids are hex; host names have dots
+        return apikey_check(key_id=credentials.user, secret=credentials.password)
+    return None
+
+
+def _authenticate(
+    credentials: Credentials | str | None, lookup: Lookup, check: KeyCheck | None, key_row: sql.Rows | None
+) -> ApiKey | HostPassword | None:
+    """Who signs in: a key (its row as read with the lookup, when it was), or a host by its password."""
+    if check is not None:
+        return check.verified.result(key_row) if key_row is not None else check.verified.run()
+    if not isinstance(credentials, Credentials):
+        return None
     return dyndns_password_verify(user=credentials.user, password=credentials.password, row=lookup.password)
 
 
