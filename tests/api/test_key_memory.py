@@ -187,6 +187,30 @@ def test_a_throttled_remembered_key_is_refused_by_the_counts_sent_with_its_check
     assert {r.content for r in zone_records(zone=zone) if r.type == "A"} == {"192.0.2.3"}
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/dns/v2/zones"),
+        ("GET", "/dns/v2/zones/example.com/records"),
+        ("GET", R),
+        ("POST", "/dns/v2/zones/example.com/records/mail/A"),
+        ("DELETE", R),
+        ("GET", "/dns/v2/zones/example.com/dnssec"),
+        ("GET", "/dns/v2/zones/example.com/secondaries"),
+        ("PUT", "/dns/v2/dynamic/home.example.com"),
+        ("GET", "/api/ipam/allocations/"),
+    ],
+)
+def test_every_entrance_refuses_a_remembered_key_revoked_behind_the_services_back(
+    counted_in_the_database, key, zone, method, path
+):
+    ApiKey.objects.filter(pk=key.key.pk).update(revoked=timezone.now())
+    body = {"records": [{"data": "192.0.2.9"}]} if method == "POST" else None
+    reply = counted_in_the_database.request(method, path, body)
+    assert reply.status == 401, (path, reply.body)
+    assert {r.content for r in zone_records(zone=zone) if r.type == "A"} == {"192.0.2.1"}
+
+
 def test_a_view_that_does_not_send_the_check_itself_gets_a_checked_key(counted_in_the_database, key):
     # The IPAM API authenticates with the same class; it leaves no check pending: a revoked key is refused there too.
     ApiKey.objects.filter(pk=key.key.pk).update(revoked=timezone.now())
