@@ -286,10 +286,11 @@ def test_field_errors_name_each_field_and_leave_the_next_request_unaffected(api,
     # One RecordsSerializer validates every body (serializers.records_validate): nothing of one request may stay.
     reply = api.put(R + "/www/A", {"records": [{"ttl": -1, "data": "192.0.2.1"}, {"ttl": 60}]})
     assert reply.status == 400
-    # (The index is written records.0 here and records[0] for errors of the records' content: not this test's matter.)
-    first, second = reply.body["errors"]
-    assert first.endswith("0.ttl: Ensure this value is greater than or equal to 0."), first
-    assert second.endswith("1.data: This field is required."), second
+    # A record's index is written as in the errors of its content (records[0]: ...).
+    assert reply.body["errors"] == [
+        "records[0].ttl: Ensure this value is greater than or equal to 0.",
+        "records[1].data: This field is required.",
+    ]
     assert api.put(R + "/www/A", {"records": [{"ttl": 60, "data": "192.0.2.9"}]}).status == 200
 
 

@@ -97,13 +97,21 @@ def v2_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | 
 
 
 def _flatten(data: Any, path: str = "") -> list[str]:
+    """Field errors as "path: message", a list's items by index in brackets (records[0].ttl) however DRF keys them (a
+    list, or a dict by index)."""
     if isinstance(data, Mapping):
-        return [m for k, v in data.items() for m in _flatten(v, f"{path}.{k}" if path else str(k))]
+        return [m for k, v in data.items() for m in _flatten(v, _step(path, k))]
     if isinstance(data, list) and data and all(isinstance(item, str) for item in data):
         return [f"{path}: {item}" if path else str(item) for item in data]
     if isinstance(data, list):
         return [m for i, v in enumerate(data) for m in _flatten(v, f"{path}[{i}]")]
     return [f"{path}: {data}" if path else str(data)]
+
+
+def _step(path: str, key: Any) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)
 
 
 class V2View(APIView):
