@@ -73,8 +73,15 @@ class Nameserver:
         self.process = None
 
     def pause(self) -> None:
+        """Stop the server (it keeps its sockets and answers nothing) and return once every thread of it has stopped:
+        SIGSTOP returns at once, and on a busy machine a thread could still answer a query sent after it."""
         assert self.process is not None
         os.kill(self.process.pid, signal.SIGSTOP)
+        deadline = time.monotonic() + READY_TIMEOUT
+        while not _stopped(self.process.pid):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.kind} did not stop")
+            time.sleep(0.005)
 
     def resume(self) -> None:
         assert self.process is not None
@@ -278,3 +285,15 @@ template:
     )
     command = ["knotd", "-c", str(directory / "knot.conf")]
     return Nameserver("knot", directory, port, secret, str(socket_path), zones, command)
+
+
+def _stopped(pid: int) -> bool:
+    """Every thread of the process is stopped (state T in /proc: the field after the name, which ends with ')')."""
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        try:
+            state = stat.read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):  # a thread that ended meanwhile
+            continue
+        if state not in {"T", "t"}:
+            return False
+    return True
