@@ -46,12 +46,6 @@ def bearer_token(header: str) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def key_from_authorization(header: str) -> ApiKey | None:
-    """The active key that an Authorization header (Basic key:secret, or Bearer token) names, or None."""
-    check = check_from_authorization(header)
-    return check.verified.run() if check is not None else None
-
-
 def check_from_authorization(header: str) -> KeyCheck | None:
     """The KeyCheck of the credential an Authorization header carries; None for a header that carries none."""
     token = bearer_token(header)
