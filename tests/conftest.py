@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -35,6 +39,19 @@ def other_connection() -> psycopg.Connection[Any]:
         dbname=connection.settings_dict["NAME"],
         autocommit=True,
     )
+
+
+def run_with_settings(code: str, tmp_path: Path, *, unset: Iterable[str] = ()) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a new Python process on the product's settings, as a server would load them: a SQLite database
+    in `tmp_path`, no Redis, and without the variables named in `unset` (the suite's own settings do not apply)."""
+    dropped = {"REDIS_URL", "DATABASE_URL", *unset}
+    env = {key: value for key, value in os.environ.items() if key not in dropped}
+    env.update(
+        DJANGO_SETTINGS_MODULE="panel.settings",
+        SECRET_KEY="subprocess-test",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)  # noqa: S603
 
 
 @pytest.fixture(autouse=True)

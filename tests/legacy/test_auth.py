@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,7 +13,7 @@ from django.test import override_settings
 
 from accounts.actors import Actor
 from accounts.models import Account
-from tests.conftest import API_PASSWORD
+from tests.conftest import API_PASSWORD, run_with_settings
 from tests.legacy.conftest import OTHER_PASSWORD, Api, records_of, rrset
 from zones.models import Zone
 from zones.services import zone_create, zone_delete, zone_set_api_password
@@ -83,15 +80,8 @@ def test_the_three_failures_look_the_same_and_each_costs_one_hash(api: Api, zone
 
 def test_the_dummy_hash_exists_once_the_wsgi_application_has_loaded_before_any_request(tmp_path: Path) -> None:
     # It was made by each worker's first unknown zone, which took twice as long as the next (finding 9 of issue 11).
-    unset = {"REDIS_URL", "DATABASE_URL", "FAST_PASSWORD_HASHER"}  # the production hasher
-    env = {key: value for key, value in os.environ.items() if key not in unset}
-    env.update(
-        DJANGO_SETTINGS_MODULE="panel.settings",
-        SECRET_KEY="dummy-hash-test",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-    )
     code = "import sys, panel.wsgi; print(*sys.modules['zones.selectors']._DUMMY_HASHES)"
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    done = run_with_settings(code, tmp_path, unset={"FAST_PASSWORD_HASHER"})  # the production hasher
     assert (done.returncode, done.stdout) == (0, "pbkdf2_sha256\n"), done.stderr[-2000:]
 
 
